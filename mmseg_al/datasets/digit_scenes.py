@@ -1,0 +1,195 @@
+"""Digit scenes: the embedded default dataset, generated from real handwritten digits.
+
+Driving-like sequences: a muted, banded background that scrolls slowly (ego motion)
+and handwritten digits (scikit-learn's ``load_digits``) that drift across consecutive
+frames. Consecutive frames are near-duplicates, exactly the redundancy that makes
+A2D2's Pool-Xf pools hard for single-sample acquisition, so the study's findings can
+be reproduced on a laptop in minutes. Classes: background + the ten digits; two
+digits are rare. Train and val use disjoint sequences *and* disjoint digit instances.
+"""
+import json
+import os
+import os.path as osp
+from dataclasses import asdict, dataclass
+
+import cv2
+import numpy as np
+from mmseg.datasets import BaseSegDataset
+from tqdm import tqdm
+
+from mmseg_al.datasets.manifest import SequenceManifest, write_manifest
+from mmseg_al.registry import DATASETS
+
+DIGIT_CLASSES = ('background', ) + tuple(str(d) for d in range(10))
+# Relative sampling weight of each digit; 8 and 9 are rare, as a rare road user is.
+DIGIT_WEIGHTS = (1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.25, 0.25)
+SCENES_META_FILE = 'digit_scenes.json'
+
+
+@dataclass(frozen=True)
+class DigitScenesSpec:
+    """What to generate; stored beside the data so a stale tree is detected."""
+    num_train_sequences: int = 120
+    train_frames_per_sequence: int = 30
+    num_val_sequences: int = 30
+    val_frames_per_sequence: int = 10
+    height: int = 64
+    width: int = 128
+    digits_per_sequence: tuple = (6, 10)
+    digit_size: tuple = (20, 28)
+    seed: int = 0
+
+
+def _split_digit_instances(rng):
+    """Disjoint train/val digit instances (60/40) of ``load_digits``."""
+    from sklearn.datasets import load_digits
+    digits = load_digits()
+    order = rng.permutation(len(digits.target))
+    cut = int(0.6 * len(order))
+    images = digits.images.astype(np.float32) / 16.0
+    return ((images[order[:cut]], digits.target[order[:cut]]),
+            (images[order[cut:]], digits.target[order[cut:]]))
+
+
+def _muted_colour(rng, value_range):
+    hsv = np.array([[[rng.uniform(0, 180), rng.uniform(20, 90), rng.uniform(*value_range)]]],
+                   dtype=np.float32)
+    return cv2.cvtColor(hsv.astype(np.uint8), cv2.COLOR_HSV2RGB)[0, 0].astype(np.float32) / 255
+
+
+def _bright_colour(rng):
+    hsv = np.array([[[rng.uniform(0, 180), rng.uniform(150, 255), rng.uniform(220, 255)]]])
+    return cv2.cvtColor(hsv.astype(np.uint8), cv2.COLOR_HSV2RGB)[0, 0].astype(np.float32) / 255
+
+
+class _Sequence:
+    """One sequence: a scrolling background and digit actors with lifetimes."""
+
+    def __init__(self, spec, num_frames, instances, rng):
+        self.spec, self.rng = spec, rng
+        height, width = spec.height, spec.width
+        # Background: sky / scenery / road bands plus a texture wider than the frame,
+        # so the ego motion can scroll it.
+        band_edges = sorted(rng.integers(height // 5, 4 * height // 5, size=2))
+        texture = np.empty((height, width + num_frames * 2, 3), np.float32)
+        for top, bottom in zip([0, *band_edges], [*band_edges, height]):
+            texture[top:bottom] = _muted_colour(rng, (60, 160))
+        stripes = 0.06 * np.sin(np.arange(texture.shape[1]) / rng.uniform(3, 9))[None, :, None]
+        grain = cv2.GaussianBlur(rng.normal(0, 0.05, texture.shape[:2]).astype(np.float32),
+                                 (0, 0), 1.5)[..., None]
+        self.texture = np.clip(texture + stripes + grain, 0, 1)
+        self.ego_speed = rng.uniform(0.5, 1.5)
+
+        images, targets = instances
+        weights = np.asarray(DIGIT_WEIGHTS)[targets]
+        num_actors = rng.integers(spec.digits_per_sequence[0], spec.digits_per_sequence[1] + 1)
+        picks = rng.choice(len(targets), size=num_actors, replace=False,
+                           p=weights / weights.sum())
+        self.actors = []
+        for pick in picks:
+            size = int(rng.integers(spec.digit_size[0], spec.digit_size[1] + 1))
+            lifetime = int(rng.integers(8, 21))
+            start = int(rng.integers(-lifetime // 2, num_frames))
+            speed = rng.uniform(1.0, 2.5) * rng.choice([-1, 1])
+            alpha = cv2.resize(images[pick], (size, size), interpolation=cv2.INTER_LINEAR)
+            self.actors.append(dict(
+                label=int(targets[pick]) + 1, alpha=np.clip(alpha, 0, 1), colour=_bright_colour(rng),
+                start=start, end=start + lifetime, speed=speed, drift=rng.uniform(-0.5, 0.5),
+                x0=rng.uniform(0, width - size), y0=rng.uniform(0, height - size)))
+
+    def render(self, frame):
+        spec = self.spec
+        offset = int(round(frame * self.ego_speed))
+        image = self.texture[:, offset:offset + spec.width].copy()
+        label = np.zeros((spec.height, spec.width), np.uint8)
+        for actor in self.actors:
+            if not actor['start'] <= frame < actor['end']:
+                continue
+            t = frame - actor['start']
+            size = actor['alpha'].shape[0]
+            x = int(round(actor['x0'] + actor['speed'] * t))
+            y = int(round(np.clip(actor['y0'] + actor['drift'] * t, 0, spec.height - size)))
+            # Clip the digit's box to the frame; digits leave the frame at its edges.
+            x_lo, x_hi = max(x, 0), min(x + size, spec.width)
+            if x_lo >= x_hi:
+                continue
+            alpha = actor['alpha'][:, x_lo - x:x_hi - x]
+            region = image[y:y + size, x_lo:x_hi]
+            region[:] = region * (1 - alpha[..., None]) + actor['colour'] * alpha[..., None]
+            label[y:y + size, x_lo:x_hi][alpha > 0.3] = actor['label']
+        image += self.rng.normal(0, 0.02, image.shape).astype(np.float32)
+        return (np.clip(image, 0, 1) * 255).astype(np.uint8), label
+
+
+def make_digit_scenes(out_dir, spec=DigitScenesSpec(), progress=True):
+    """Write digit scenes to ``out_dir`` in MMSeg's img_dir/ann_dir layout.
+
+    Also writes ``train.txt``/``val.txt`` split files, ``manifest.csv`` (sample id,
+    sequence, frame) and ``digit_scenes.json`` (the spec). Deterministic in ``spec``.
+
+    Returns:
+        SequenceManifest: the metadata of every written frame.
+    """
+    rng = np.random.default_rng(spec.seed)
+    train_instances, val_instances = _split_digit_instances(rng)
+    rows = []
+    for split, num_seqs, num_frames, instances in (
+            ('train', spec.num_train_sequences, spec.train_frames_per_sequence, train_instances),
+            ('val', spec.num_val_sequences, spec.val_frames_per_sequence, val_instances)):
+        ids = []
+        for seq in tqdm(range(num_seqs), desc=f'digit scenes ({split})', disable=not progress):
+            sequence = _Sequence(spec, num_frames, instances, rng)
+            seq_name = f'{split}_seq{seq:03d}'
+            for frame in range(num_frames):
+                image, label = sequence.render(frame)
+                sample_id = f'{seq_name}_f{frame:03d}'
+                cv2.imwrite(_ensure_dir(osp.join(out_dir, 'img_dir', split, sample_id + '.png')),
+                            cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+                cv2.imwrite(_ensure_dir(osp.join(out_dir, 'ann_dir', split, sample_id + '.png')),
+                            label)
+                ids.append(sample_id)
+                rows.append((sample_id, split, seq_name, frame))
+        with open(osp.join(out_dir, f'{split}.txt'), 'w') as f:
+            f.write('\n'.join(ids) + '\n')
+    manifest = SequenceManifest.from_rows(rows)
+    write_manifest(manifest, osp.join(out_dir, 'manifest.csv'))
+    # Written last: its presence marks a complete tree.
+    with open(osp.join(out_dir, SCENES_META_FILE), 'w') as f:
+        json.dump(asdict(spec), f, indent=2)
+    return manifest
+
+
+def digit_scenes_ready(out_dir, spec=DigitScenesSpec()):
+    """Whether ``out_dir`` holds a complete tree generated from ``spec``."""
+    meta = osp.join(out_dir, SCENES_META_FILE)
+    if not osp.isfile(meta):
+        return False
+    with open(meta) as f:
+        stored = json.load(f)
+    return stored == json.loads(json.dumps(asdict(spec)))
+
+
+def _ensure_dir(path):
+    os.makedirs(osp.dirname(path), exist_ok=True)
+    return path
+
+
+@DATASETS.register_module()
+class DigitScenesDataset(BaseSegDataset):
+    """Digit scenes in MMSeg's layout; see :func:`make_digit_scenes`.
+
+    Each data info also carries ``sample_id``, ``sequence`` and ``frame`` (read from
+    ``manifest.csv``), which pool builders and selection diagnostics use.
+    """
+    METAINFO = dict(
+        classes=DIGIT_CLASSES,
+        palette=[[70, 70, 70], [230, 25, 75], [60, 180, 75], [255, 225, 25], [0, 130, 200],
+                 [245, 130, 48], [145, 30, 180], [70, 240, 240], [240, 50, 230],
+                 [210, 245, 60], [250, 190, 212]])
+
+    def __init__(self, img_suffix='.png', seg_map_suffix='.png', **kwargs):
+        super().__init__(img_suffix=img_suffix, seg_map_suffix=seg_map_suffix, **kwargs)
+
+    def load_data_list(self):
+        return SequenceManifest.attach(super().load_data_list(), self.data_root,
+                                       self.data_prefix['img_path'], self.img_suffix)
