@@ -42,9 +42,11 @@ def check_dataset_prepared(dataset_cfg):
 def prepare_or_check(cfg):
     """Generate the embedded digit scenes on first use; check every other dataset."""
     datasets = [cfg.train_dataloader.dataset, cfg.val_dataloader.dataset]
-    if any(d.get('type') == 'DigitScenesDataset' for d in datasets):
+    missing_digits = {d['data_root'] for d in datasets if d.get('type') == 'DigitScenesDataset'
+                      and not osp.isfile(osp.join(d['data_root'], d.get('ann_file', '')))}
+    if missing_digits:
         if dist.get_rank() == 0:
-            for root in {d['data_root'] for d in datasets if d.get('type') == 'DigitScenesDataset'}:
+            for root in sorted(missing_digits):
                 prepare_digit_scenes(root)
         dist.barrier()
     for dataset_cfg in datasets:
