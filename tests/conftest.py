@@ -62,6 +62,12 @@ def _tiny_al_options(data_root, max_iters=4, num_cycles=1):
 
 
 @pytest.fixture(scope='session')
+def tool():
+    """``tool(name)`` imports ``tools/<name>.py`` as a module."""
+    return load_tool
+
+
+@pytest.fixture(scope='session')
 def al_train():
     """``tools/al_train.py``'s ``main(argv)``."""
     return load_tool('al_train').main

@@ -1,0 +1,71 @@
+"""Summaries of several AL runs: one row per method, mean and spread over seeds."""
+import json
+import os.path as osp
+from collections import defaultdict
+
+import numpy as np
+
+from mmseg_al.evaluation.budget_metrics import mean_std_over_seeds
+
+
+def load_results(work_dirs):
+    """results.json of each work dir (a missing one is a clear error)."""
+    runs = []
+    for work_dir in work_dirs:
+        path = osp.join(work_dir, 'results.json')
+        if not osp.isfile(path):
+            raise FileNotFoundError(f'{path} does not exist: is {work_dir} the work dir of a '
+                                    'tools/al_train.py run?')
+        with open(path) as f:
+            runs.append(json.load(f))
+    return runs
+
+
+def run_label(run):
+    """A method's label: the config name, which differs between methods, not seeds."""
+    return osp.splitext(osp.basename(run['config'] or run['method']))[0]
+
+
+def group_by_method(runs):
+    groups = defaultdict(list)
+    for run in runs:
+        groups[run_label(run)].append(run)
+    return dict(groups)
+
+
+def _fmt(mean, std):
+    if mean is None:
+        return '-'
+    return f'{mean:.2f}' if not std else f'{mean:.2f}±{std:.2f}'
+
+
+def summary_rows(groups):
+    """Per method: seeds, mIoU per cycle, AUC@B and mIoU@B (mean ± std over seeds)."""
+    rows = []
+    for label, runs in sorted(groups.items()):
+        length = min(len(r['cycles']) for r in runs)
+        row = dict(method=label, seeds=len(runs))
+        for k in range(length):
+            percent = np.mean([r['cycles'][k]['percent_labeled'] for r in runs])
+            row[f'mIoU@{percent:.0f}%'] = _fmt(*mean_std_over_seeds(
+                [r['cycles'][k]['mIoU'] for r in runs]))
+        for key, name in (('auc', 'AUC@{}'), ('miou_at', 'mIoU@{}')):
+            for budget in runs[0][key]:
+                row[name.format(budget)] = _fmt(*mean_std_over_seeds(
+                    [r[key].get(budget) for r in runs]))
+        near = [c['selection_diagnostics']['near_duplicate'] for r in runs for c in r['cycles']
+                if c.get('selection_diagnostics')]
+        row['near-dup picks'] = f'{np.mean(near):.0%}' if near else '-'
+        rows.append(row)
+    return rows
+
+
+def format_table(rows):
+    """Rows of dicts as an aligned text table (columns in first-seen order)."""
+    columns = list(dict.fromkeys(key for row in rows for key in row))
+    cells = [[str(row.get(c, '-')) for c in columns] for row in rows]
+    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
+    lines = ['  '.join(c.ljust(w) for c, w in zip(columns, widths)),
+             '  '.join('-' * w for w in widths)]
+    lines += ['  '.join(v.ljust(w) for v, w in zip(r, widths)) for r in cells]
+    return '\n'.join(lines)

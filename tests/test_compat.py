@@ -1,0 +1,44 @@
+import numpy as np
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.logging.history_buffer import HistoryBuffer
+
+from mmseg_al import compat
+
+
+def test_compiled_mmcv_op_raises_a_clear_error():
+    from mmcv.ops import nms
+    boxes = torch.tensor([[0., 0., 1., 1.]])
+    with pytest.raises(compat.CompiledOpUnavailableError, match='full mmcv with compiled ops'):
+        nms(boxes, torch.tensor([1.0]), 0.5)
+
+
+def test_mmseg_models_import_and_build_without_compiled_ops():
+    from mmseg_al.registry import MODELS
+    head = MODELS.build(dict(type='FCNHead', in_channels=8, channels=4, num_classes=3))
+    assert head([torch.zeros(1, 8, 4, 4)]).shape == (1, 3, 4, 4)
+
+
+def test_resume_checkpoint_objects_load_with_weights_only(tmp_path):
+    buffer = HistoryBuffer()
+    buffer.update(1.5)
+    path = tmp_path / 'ckpt.pth'
+    torch.save({'meta': {'buffer': buffer, 'arr': np.arange(3, dtype=np.int64),
+                         'scalar': np.float64(2.0)}}, path)
+    loaded = torch.load(path, weights_only=True)
+    assert loaded['meta']['buffer'].current() == 1.5
+    assert loaded['meta']['arr'].tolist() == [0, 1, 2] and loaded['meta']['scalar'] == 2.0
+
+
+def test_cfg_adapted_for_cpu():
+    if torch.cuda.is_available():
+        pytest.skip('only CPU machines are adapted')
+    cfg = Config(dict(model=dict(backbone=dict(norm_cfg=dict(type='SyncBN')),
+                                 heads=[dict(norm_cfg=dict(type='SyncBN'))])))
+    compat.adapt_cfg_to_device(cfg, launcher='pytorch')
+    assert cfg.model.backbone.norm_cfg.type == 'BN' and cfg.model.heads[0].norm_cfg.type == 'BN'
+    assert cfg.model_wrapper_cfg.device_ids is None
+    single = Config(dict(model=dict(norm_cfg=dict(type='SyncBN'))))
+    compat.adapt_cfg_to_device(single, launcher='none')
+    assert 'model_wrapper_cfg' not in single

@@ -1,0 +1,32 @@
+"""Compare AL runs: a table of mIoU per cycle, AUC@B and mIoU@B, and one curve plot.
+
+Runs of the same config with different seeds are averaged (mean ± std).
+
+Example:
+    python tools/analyze.py work_dirs/random_* work_dirs/entropy_* --out curves.png
+"""
+import argparse
+import sys
+
+from mmseg_al.analysis.curves import plot_curves
+from mmseg_al.analysis.tables import format_table, group_by_method, load_results, summary_rows
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('work_dirs', nargs='+', help='work dirs of tools/al_train.py runs')
+    parser.add_argument('--out', default='al_curves.png', help='where to save the curve plot')
+    parser.add_argument('--title', default='', help='plot title')
+    args = parser.parse_args(argv)
+    try:
+        runs = load_results(args.work_dirs)
+    except FileNotFoundError as err:
+        sys.exit(f'error: {err}')
+    groups = group_by_method(runs)
+    print(format_table(summary_rows(groups)))
+    print(f'\ncurves saved to {plot_curves(groups, args.out, title=args.title)}')
+
+
+if __name__ == '__main__':
+    main()
