@@ -150,9 +150,9 @@ def main():
                   f'{r["params"] / 1e6:>9.1f}M{r["forward_s"]:>9.3f}{r["train_s"]:>9.3f}'
                   f'{r["peak_mib"]:>13.0f} MiB')
         wrn, r101 = rows.values()
-        print(f'{"":<16}{"ratio WRN-38 / R101":<26}{wrn["params"] / r101["params"]:>10.2f}'
-              f'{wrn["forward_s"] / r101["forward_s"]:>9.2f}{wrn["train_s"] / r101["train_s"]:>9.2f}'
-              f'{wrn["peak_mib"] / r101["peak_mib"]:>17.2f}')
+        ratio = {key: wrn[key] / r101[key] for key in wrn}
+        print(f'{"":<16}{"ratio WRN-38 / R101":<26}{ratio["params"]:>10.2f}'
+              f'{ratio["forward_s"]:>9.2f}{ratio["train_s"]:>9.2f}{ratio["peak_mib"]:>17.2f}')
 
 
 if __name__ == '__main__':

@@ -101,7 +101,8 @@ def test_round_trip_through_files(tmp_path, capsys):
 @pytest.mark.parametrize('corrupt, message', [
     (lambda sd: sd.pop('module.mod4.block6.convs.conv2.weight'), '1 missing keys'),
     (lambda sd: sd.update({'module.mod8.block1.convs.conv1.weight': torch.empty(1)}), '1 unknown'),
-    (lambda sd: sd.update({'module.mod1.conv1.weight': torch.empty(64, 4, 3, 3)}), 'shape mismatch'),
+    (lambda sd: sd.update({'module.mod1.conv1.weight': torch.empty(64, 4, 3, 3)}),
+     'shape mismatch'),
 ])
 def test_rejects_checkpoints_of_other_networks(corrupt, message):
     source = _public_state_dict()

@@ -109,7 +109,8 @@ class WideResNet38(BaseModule):
         allow_random_init (bool): If the ``Pretrained`` checkpoint in
             ``init_cfg`` is a missing local file, warn and initialise randomly
             instead of raising. Default: False.
-        pretrained (str, optional): Deprecated MMSeg-style shortcut for
+        pretrained (str, optional): MMSeg-style shortcut (what EncoderDecoder's
+            ``pretrained`` sets) for
             ``init_cfg=dict(type='Pretrained', checkpoint=pretrained)``.
         init_cfg (dict or list[dict], optional): Initialization config. When
             None, Kaiming for convs and 1 for norm weights.
@@ -125,15 +126,15 @@ class WideResNet38(BaseModule):
                  init_cfg=None):
         if pretrained is not None:
             if init_cfg is not None:
-                raise ValueError('WideResNet38: give either `pretrained` or `init_cfg`, '
-                                 f'not both (got pretrained={pretrained!r}, init_cfg={init_cfg!r}).')
+                raise ValueError('WideResNet38: give either `pretrained` or `init_cfg`, not both '
+                                 f'(got pretrained={pretrained!r}, init_cfg={init_cfg!r}).')
             init_cfg = dict(type='Pretrained', checkpoint=pretrained)
         super().__init__(init_cfg if init_cfg is not None else self._random_init_cfg())
         num_stages = len(_STAGES) + 1
         out_indices = tuple(out_indices)
         if not out_indices or any(not 0 <= i < num_stages for i in out_indices):
-            raise ValueError(f'WideResNet38: out_indices must be stage indices in 0..{num_stages - 1}, '
-                             f'got {out_indices}.')
+            raise ValueError('WideResNet38: out_indices must be stage indices in '
+                             f'0..{num_stages - 1}, got {out_indices}.')
         if not -1 <= frozen_stages < num_stages:
             raise ValueError(f'WideResNet38: frozen_stages must be in -1..{num_stages - 1}, '
                              f'got {frozen_stages}.')
@@ -166,7 +167,8 @@ class WideResNet38(BaseModule):
     def init_weights(self):
         """Initialise, turning a missing converted checkpoint into an actionable error."""
         cfg = self.init_cfg
-        checkpoint = cfg.get('checkpoint') if isinstance(cfg, dict) and cfg.get('type') == 'Pretrained' else None
+        is_pretrained = isinstance(cfg, dict) and cfg.get('type') == 'Pretrained'
+        checkpoint = cfg.get('checkpoint') if is_pretrained else None
         # Only local paths can be checked here; URLs and model-zoo names go to mmengine.
         if isinstance(checkpoint, str) and '://' not in checkpoint and not osp.isfile(checkpoint):
             message = (f'WideResNet38: pretrained checkpoint "{checkpoint}" not found. Convert '

@@ -52,7 +52,8 @@ def _public_wrn38_parameter_count():
         for _ in range(blocks):
             total += bn(cin)
             if len(channels) == 2:
-                total += conv(3, cin, channels[0]) + bn(channels[0]) + conv(3, channels[0], channels[1])
+                total += (conv(3, cin, channels[0]) + bn(channels[0])
+                          + conv(3, channels[0], channels[1]))
             else:
                 total += (conv(1, cin, channels[0]) + bn(channels[0])
                           + conv(3, channels[0], channels[1]) + bn(channels[1])
@@ -90,7 +91,8 @@ def test_dilation_and_dropout_layout():
         for block in getattr(backbone, name):
             assert block.conv2.dilation == (dilation, dilation)
     assert backbone.mod4.block1.conv1.stride == (2, 2)
-    dropouts = {name: [m.p for m in getattr(backbone, name).modules() if isinstance(m, nn.Dropout2d)]
+    dropouts = {name: [m.p for m in getattr(backbone, name).modules()
+                       if isinstance(m, nn.Dropout2d)]
                 for name in backbone.stage_names}
     assert dropouts == dict(mod1=[], mod2=[], mod3=[], mod4=[], mod5=[], mod6=[0.3], mod7=[0.5])
 
@@ -128,7 +130,8 @@ def test_missing_pretrained_file_names_the_converter(tmp_path, monkeypatch):
 
 
 def test_pretrained_and_init_cfg_are_exclusive():
-    assert _meta_backbone(pretrained='a.pth').init_cfg == dict(type='Pretrained', checkpoint='a.pth')
+    expected = dict(type='Pretrained', checkpoint='a.pth')
+    assert _meta_backbone(pretrained='a.pth').init_cfg == expected
     with pytest.raises(ValueError, match='either'):
         _meta_backbone(pretrained='a.pth', init_cfg=dict(type='Pretrained', checkpoint='b.pth'))
 
