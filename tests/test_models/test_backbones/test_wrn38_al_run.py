@@ -35,7 +35,8 @@ def test_two_cycles_with_entropy_on_digit_scenes(tmp_path):
         'test_dataloader = val_dataloader\n')
     work_dir = tmp_path / 'work'
     options = ['train_cfg.max_iters=2', 'train_cfg.val_interval=2', 'param_scheduler.0.end=2',
-               'default_hooks.checkpoint.interval=2', 'default_hooks.checkpoint.save_optimizer=False',
+               'default_hooks.checkpoint.interval=2',
+               'default_hooks.checkpoint.save_optimizer=False',
                'train_dataloader.batch_size=2',
                # 16 pool images (4 + 4 labeled), 4 validation images.
                'train_dataloader.dataset.indices=16', 'val_dataloader.dataset.indices=4',
