@@ -1,0 +1,3 @@
+from . import backbones, decode_heads
+
+__all__ = ['backbones', 'decode_heads']
