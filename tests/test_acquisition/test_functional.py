@@ -3,6 +3,7 @@ import math
 import numpy as np
 import pytest
 import torch
+from kcenter_oracle import brute_force_k_center
 
 from mmseg_al.acquisition.functional import (bald_scores, entropy_scores, equal_scores,
                                              k_center_greedy, mutual_information_scores,
@@ -96,25 +97,6 @@ def test_equal_equivariant_prediction_scores_zero_and_is_not_entropy():
 def test_equal_rejects_mismatched_shapes():
     with pytest.raises(ValueError, match='one shape'):
         equal_scores(torch.rand(1, 2, 3, 4), torch.rand(1, 2, 3, 5))
-
-
-def brute_force_k_center(unlabeled, labeled, k):
-    """Oracle: all distances to all centers recomputed for every pick (float64 numpy)."""
-    unlabeled = unlabeled.astype(np.float64)
-    centers = list(labeled.astype(np.float64))
-    picked, radii = [], []
-    while True:
-        if centers:
-            diff = unlabeled[:, None, :] - np.stack(centers)[None]
-            nearest = np.sqrt((diff**2).sum(-1)).min(1)
-        else:
-            nearest = np.full(len(unlabeled), np.inf)
-        radii.append(nearest.max())
-        if len(picked) == k:
-            return picked, np.array(radii)
-        j = int(np.argmax(nearest))
-        picked.append(j)
-        centers.append(unlabeled[j])
 
 
 @pytest.mark.parametrize('num_unlabeled,num_labeled,dim,k',
