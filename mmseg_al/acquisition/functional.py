@@ -93,7 +93,12 @@ def equal_scores(probs, probs_of_flipped, valid=None):
     return _pixel_mean(disagreement, valid)
 
 
-def nearest_center_sq_distances(points, centers, block_size=4096):
+def _sq_norms(rows):
+    # A norm reduction reads the rows once; rows.pow(2).sum(1) would copy them.
+    return torch.linalg.vector_norm(rows, dim=1).square_()
+
+
+def nearest_center_sq_distances(points, centers, block_size=2048):
     """Squared Euclidean distance from each point to its nearest center.
 
     Works in ``block_size x block_size`` tiles, so the temporary memory is bounded
@@ -109,10 +114,10 @@ def nearest_center_sq_distances(points, centers, block_size=4096):
     """
     min_sq = torch.full((points.shape[0], ), float('inf'), dtype=points.dtype,
                         device=points.device)
-    center_sq = centers.pow(2).sum(1)
+    center_sq = _sq_norms(centers)
     for start in range(0, points.shape[0], block_size):
         block = points[start:start + block_size]
-        block_sq = block.pow(2).sum(1, keepdim=True)
+        block_sq = _sq_norms(block).unsqueeze(1)
         for c_start in range(0, centers.shape[0], block_size):
             tile = torch.addmm(block_sq + center_sq[c_start:c_start + block_size],
                                block, centers[c_start:c_start + block_size].T, alpha=-2)
@@ -127,7 +132,9 @@ def greedy_farthest_first(min_sq, sq_distances_to, k):
     Each step picks the point farthest from all centers (first index on ties)
     and lowers ``min_sq`` with that point's distance column, so it needs O(N)
     memory and one pass over the features per pick. Backends differ only in
-    how they compute ``min_sq`` and the distance column.
+    how they compute ``min_sq`` and the distance column; their float32
+    rounding differs, so on large pools they may order two points whose
+    distances agree to ~1e-5 differently (a near-tie: same covering radius).
 
     Args:
         min_sq (Tensor): ``[N]`` squared distance of each point to its nearest
@@ -154,11 +161,14 @@ def greedy_farthest_first(min_sq, sq_distances_to, k):
     return picked, radius_sq.sqrt()
 
 
-def k_center_greedy(unlabeled, labeled, k, block_size=4096):
+def k_center_greedy(unlabeled, labeled, k, block_size=2048):
     """Sener & Savarese k-center greedy: pick ``k`` unlabeled points as new centers.
 
     Labeled points are the initial centers. Memory beyond the features is O(Nu)
     plus one ``block_size x block_size`` tile: never an ``Nu x Nl`` matrix.
+    Squared distances use ``|x|^2 - 2 x.c + |c|^2`` (one mat-vec per pick), whose
+    rounding is relative to the norms: centre the features first
+    (``CoresetAcquisition`` does) when points are far from the origin.
 
     Args:
         unlabeled (Tensor): features ``[Nu, D]`` (any float dtype, any device).
@@ -174,7 +184,7 @@ def k_center_greedy(unlabeled, labeled, k, block_size=4096):
     """
     check_k_center_inputs(unlabeled, labeled, k)
     min_sq = nearest_center_sq_distances(unlabeled, labeled.to(unlabeled), block_size)
-    unlabeled_sq = unlabeled.pow(2).sum(1)
+    unlabeled_sq = _sq_norms(unlabeled)
 
     def sq_distances_to(j):
         # ||x||^2 - 2 x.c + ||c||^2: one mat-vec, i.e. one pass over the features.
