@@ -10,24 +10,31 @@ from mmseg_al.acquisition.functional import (bald_scores, entropy_scores, equal_
                                              nearest_center_sq_distances)
 
 
+def test_entropy_hand_computed():
+    # One image, 2 classes, 2 pixels: p = (0.5, 0.5) and (1, 0).
+    probs = torch.tensor([[[[0.5, 1.0]], [[0.5, 0.0]]]])
+    assert torch.allclose(entropy_scores(probs), torch.tensor([math.log(2) / 2]))
+
+
+def test_entropy_uniform_is_log_c_and_one_hot_is_zero():
+    uniform = torch.full((3, 5, 4, 6), 0.2)
+    one_hot = torch.nn.functional.one_hot(torch.randint(0, 5, (3, 4, 6)), 5).permute(0, 3, 1, 2)
+    assert torch.allclose(entropy_scores(uniform), torch.full((3, ), math.log(5)))
+    assert torch.allclose(entropy_scores(one_hot.float()), torch.zeros(3))
+
+
+def test_entropy_ignores_invalid_pixels():
+    probs = torch.tensor([[[[0.5, 1.0]], [[0.5, 0.0]]]])
+    valid = torch.tensor([[[True, False]]])
+    assert torch.allclose(entropy_scores(probs, valid), torch.tensor([math.log(2)]))
+
+
 def _random_probs(*shape, generator=None):
     return torch.softmax(torch.randn(*shape, generator=generator, dtype=torch.float64), dim=-3)
 
 
 def _entropy(*p):
     return -sum(x * math.log(x) for x in p if x > 0)
-
-
-def test_entropy_uniform_is_log_c():
-    probs = torch.full((2, 5, 3, 4), 0.2)
-    assert torch.allclose(entropy_scores(probs), torch.full((2, ), math.log(5)))
-
-
-def test_entropy_hand_computed_with_valid_mask():
-    # Pixel 0: (0.5, 0.5) -> log 2; pixel 1: one-hot -> 0; pixel 2 is ignored.
-    probs = torch.tensor([[[[0.5, 1.0, 0.5]], [[0.5, 0.0, 0.5]]]])
-    valid = torch.tensor([[[True, True, False]]])
-    assert entropy_scores(probs, valid).item() == pytest.approx(math.log(2) / 2)
 
 
 def test_bald_hand_computed():
