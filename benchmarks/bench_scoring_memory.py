@@ -105,8 +105,12 @@ def main():
     print(f'growth for 10x the pool: {growth / mib:.2f} MiB; score structures of the large '
           f'pool: {large["score_bytes"] / mib:.2f} MiB; one image probability map: '
           f'{prob_map / mib:.2f} MiB')
-    print(f'growth / (score structures + one probability map): '
-          f'{growth / (large["score_bytes"] + prob_map):.2f} (target < 1)')
+    per_image = growth / (9 * args.num_images)
+    print(f'growth per extra image: {per_image:.0f} bytes (one input image: '
+          f'{3 * height * width} bytes, one probability map: {prob_map} bytes); '
+          f'RSS sampling noise is a few MiB')
+    print(f'grows by less than the score structures + one probability map: '
+          f'{growth < large["score_bytes"] + prob_map}')
 
 
 if __name__ == '__main__':
