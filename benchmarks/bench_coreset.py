@@ -24,6 +24,7 @@ from sklearn.metrics import pairwise_distances
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 from benchmarks.peak_rss import PeakRSS  # noqa: E402
+from mmseg_al.acquisition.coreset import covering_radius, random_projection  # noqa: E402
 from mmseg_al.acquisition.functional import k_center_greedy  # noqa: E402
 
 
@@ -86,6 +87,18 @@ def run_case(num_unlabeled, dim, args):
     print(f'  extra memory (peak RSS above features): {memory.extra / 2**20:.0f} MiB = '
           f'{memory.extra / matrix_bytes:.2f}x the feature matrix (target <= 1x)')
 
+    if args.projection_dim and args.projection_dim < dim:
+        start = time.perf_counter()
+        projected = random_projection(unlabeled, labeled, args.projection_dim, seed=0)
+        projected_picked, _ = k_center_greedy(*projected, args.picks)
+        projected_seconds = time.perf_counter() - start
+        _, projected_radius = covering_radius(unlabeled, labeled, projected_picked)
+        print(f'random projection to {args.projection_dim} dims: {projected_seconds:.2f} s '
+              f'(projection included); covering radius in the original space '
+              f'{projected_radius:.2f} vs {radius[-1]:.2f} without projection '
+              f'({projected_radius / radius[-1] - 1:+.1%}); overlap of picks '
+              f'{len(set(projected_picked.tolist()) & set(picked.tolist()))}/{args.picks}')
+
     if 'faiss' in args.backends:
         from mmseg_al.acquisition.kcenter_faiss import k_center_greedy_faiss
         with PeakRSS() as faiss_memory:
@@ -123,6 +136,8 @@ def main():
     parser.add_argument('--baseline-picks', type=int, default=2,
                         help='picks of the authors approach actually run (0: skip)')
     parser.add_argument('--backends', nargs='+', default=['torch', 'faiss'])
+    parser.add_argument('--projection-dim', type=int, default=128,
+                        help='also pick on randomly projected features (0: skip)')
     args = parser.parse_args()
     print(f'torch threads: {torch.get_num_threads()}')
     for case in args.cases:

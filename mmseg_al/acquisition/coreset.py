@@ -106,7 +106,8 @@ class CoresetAcquisition(BaseAcquisition):
         original = None
         if self.projection_dim is not None:
             original = (unlabeled, labeled)
-            unlabeled, labeled = self._project(unlabeled, labeled, ctx.seed)
+            unlabeled, labeled = random_projection(unlabeled, labeled, self.projection_dim,
+                                                   ctx.seed)
             info['projection_dim'] = self.projection_dim
         if self.backend == 'faiss':
             from mmseg_al.acquisition.kcenter_faiss import k_center_greedy_faiss
@@ -115,25 +116,48 @@ class CoresetAcquisition(BaseAcquisition):
             picked, radius = k_center_greedy(unlabeled.to(device), labeled.to(device), num)
         info.update(radius_before=float(radius[0]), radius_after=float(radius[-1]))
         if original is not None:
-            info.update(_original_space_radii(*original, picked))
+            before, after = covering_radius(*original, picked)
+            info.update(radius_before_original_space=before, radius_after_original_space=after)
         return Selection(ids=[ctx.unlabeled_ids[i] for i in picked.tolist()],
                          scores={ctx.unlabeled_ids[i]: float(r)
                                  for i, r in zip(picked.tolist(), radius[:-1].tolist())},
                          info=info)
 
-    def _project(self, unlabeled, labeled, seed):
-        projection = GaussianRandomProjection(self.projection_dim, random_state=seed)
-        projection.fit(unlabeled[:1].numpy())
-        return (torch.from_numpy(projection.transform(unlabeled.numpy())),
-                torch.from_numpy(projection.transform(labeled.numpy())))
+
+def random_projection(unlabeled, labeled, dim, seed):
+    """Gaussian random projection (Johnson-Lindenstrauss) of both sets to ``dim``.
+
+    Args:
+        unlabeled (Tensor): ``[Nu, D]`` float32 features.
+        labeled (Tensor): ``[Nl, D]`` float32 features.
+        dim (int): target dimension.
+        seed (int): seed of the projection matrix.
+
+    Returns:
+        tuple[Tensor, Tensor]: ``[Nu, dim]`` and ``[Nl, dim]``.
+    """
+    projection = GaussianRandomProjection(dim, random_state=seed)
+    projection.fit(unlabeled[:1].numpy())
+    return (torch.from_numpy(projection.transform(unlabeled.numpy())),
+            torch.from_numpy(projection.transform(labeled.numpy())))
 
 
-def _original_space_radii(unlabeled, labeled, picked):
-    """Covering radius, in the unprojected feature space, before and after the picks."""
+def covering_radius(unlabeled, labeled, picked):
+    """Covering radius of the pool before and after adding ``picked`` as centers.
+
+    Used to judge picks made elsewhere (e.g. on projected features) in this space.
+
+    Args:
+        unlabeled (Tensor): ``[Nu, D]`` features.
+        labeled (Tensor): ``[Nl, D]`` features, the initial centers.
+        picked (Tensor): indices into ``unlabeled``.
+
+    Returns:
+        tuple[float, float]: radius before and after.
+    """
     before = nearest_center_sq_distances(unlabeled, labeled)
     after = torch.minimum(before, nearest_center_sq_distances(unlabeled, unlabeled[picked]))
-    return dict(radius_before_original_space=float(before.max().sqrt()),
-                radius_after_original_space=float(after.max().sqrt()))
+    return float(before.max().sqrt()), float(after.max().sqrt())
 
 
 def _pool_grid(pooling):
