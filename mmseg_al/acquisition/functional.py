@@ -32,3 +32,175 @@ def entropy_scores(probs, valid=None):
         Tensor: ``[N]`` scores in nats, between 0 and ``log(C)``.
     """
     return _pixel_mean(pixel_entropy(probs), valid)
+
+
+def mutual_information_scores(mean_probs, mean_entropy, valid=None):
+    """Pixel-averaged mutual information from the two moments of T MC samples.
+
+    ``H(mean_t p_t) - mean_t H(p_t)``. Taking the moments instead of the stacked
+    samples lets a caller accumulate them pass by pass, in memory independent of T.
+
+    Args:
+        mean_probs (Tensor): ``mean_t p_t``, shape ``[N, C, H, W]``.
+        mean_entropy (Tensor): ``mean_t H(p_t)`` per pixel, shape ``[N, H, W]``.
+        valid (Tensor, optional): bool ``[N, H, W]``; pixels that count.
+
+    Returns:
+        Tensor: ``[N]`` scores in nats, >= 0.
+    """
+    # Mutual information is >= 0 (Jensen); clamp only float rounding.
+    pixel_mi = (pixel_entropy(mean_probs) - mean_entropy).clamp_min(0)
+    return _pixel_mean(pixel_mi, valid)
+
+
+def bald_scores(mc_probs, valid=None):
+    """BALD: pixel-averaged mutual information between prediction and weights.
+
+    Args:
+        mc_probs (Tensor): probabilities of T stochastic passes, ``[T, N, C, H, W]``.
+        valid (Tensor, optional): bool ``[N, H, W]``; pixels that count.
+
+    Returns:
+        Tensor: ``[N]`` scores in nats; 0 when all T samples agree.
+    """
+    if mc_probs.dim() != 5:
+        raise ValueError(f'bald_scores expects mc_probs of shape [T, N, C, H, W], '
+                         f'got {tuple(mc_probs.shape)}')
+    return mutual_information_scores(
+        mc_probs.mean(0), pixel_entropy(mc_probs).mean(0), valid)
+
+
+def equal_scores(probs, probs_of_flipped, valid=None):
+    """EquAL: disagreement between a prediction and that of the h-flipped image.
+
+    The prediction of the flipped image is flipped back, so an equivariant model
+    scores 0. Per pixel: total-variation distance ``0.5 * sum_c |p - flip(q)|``,
+    in [0, 1].
+
+    Args:
+        probs (Tensor): probabilities for the images, ``[N, C, H, W]``.
+        probs_of_flipped (Tensor): probabilities predicted for the horizontally
+            flipped images, in the flipped frame, ``[N, C, H, W]``.
+        valid (Tensor, optional): bool ``[N, H, W]`` in the frame of ``probs``.
+
+    Returns:
+        Tensor: ``[N]`` scores in [0, 1].
+    """
+    if probs.shape != probs_of_flipped.shape:
+        raise ValueError(f'equal_scores needs probs and probs_of_flipped of one shape, '
+                         f'got {tuple(probs.shape)} and {tuple(probs_of_flipped.shape)}')
+    disagreement = 0.5 * (probs - probs_of_flipped.flip(-1)).abs().sum(-3)
+    return _pixel_mean(disagreement, valid)
+
+
+def _sq_norms(rows):
+    # A norm reduction reads the rows once; rows.pow(2).sum(1) would copy them.
+    return torch.linalg.vector_norm(rows, dim=1).square_()
+
+
+def nearest_center_sq_distances(points, centers, block_size=2048):
+    """Squared Euclidean distance from each point to its nearest center.
+
+    Works in ``block_size x block_size`` tiles, so the temporary memory is bounded
+    by a constant and never an ``N x M`` matrix.
+
+    Args:
+        points (Tensor): ``[N, D]``.
+        centers (Tensor): ``[M, D]``; ``M = 0`` gives ``inf`` everywhere.
+        block_size (int): tile side.
+
+    Returns:
+        Tensor: ``[N]`` squared distances, dtype and device of ``points``.
+    """
+    min_sq = torch.full((points.shape[0], ), float('inf'), dtype=points.dtype,
+                        device=points.device)
+    center_sq = _sq_norms(centers)
+    for start in range(0, points.shape[0], block_size):
+        block = points[start:start + block_size]
+        block_sq = _sq_norms(block).unsqueeze(1)
+        for c_start in range(0, centers.shape[0], block_size):
+            tile = torch.addmm(block_sq + center_sq[c_start:c_start + block_size],
+                               block, centers[c_start:c_start + block_size].T, alpha=-2)
+            torch.minimum(min_sq[start:start + block_size], tile.amin(1),
+                          out=min_sq[start:start + block_size])
+    return min_sq.clamp_min_(0)
+
+
+def greedy_farthest_first(min_sq, sq_distances_to, k):
+    """The k-center greedy loop over a running min-distance vector.
+
+    Each step picks the point farthest from all centers (first index on ties)
+    and lowers ``min_sq`` with that point's distance column, so it needs O(N)
+    memory and one pass over the features per pick. Backends differ only in
+    how they compute ``min_sq`` and the distance column; their float32
+    rounding differs, so on large pools they may order two points whose
+    distances agree to ~1e-5 differently (a near-tie: same covering radius).
+
+    Args:
+        min_sq (Tensor): ``[N]`` squared distance of each point to its nearest
+            initial center; updated in place.
+        sq_distances_to (Callable[[int], Tensor]): index ``j`` -> ``[N]`` squared
+            distances from every point to point ``j``.
+        k (int): number of picks.
+
+    Returns:
+        tuple[Tensor, Tensor]: picked indices ``[k]`` (int64, in pick order) and
+        covering radius ``[k + 1]``: entry ``i`` before pick ``i``, entry ``k``
+        after the last pick.
+    """
+    picked = torch.empty(k, dtype=torch.long)
+    radius_sq = torch.empty(k + 1, dtype=torch.float64)
+    for i in range(k):
+        j = int(torch.argmax(min_sq))
+        picked[i] = j
+        radius_sq[i] = float(min_sq[j])
+        torch.minimum(min_sq, sq_distances_to(j).clamp_min_(0), out=min_sq)
+        # The expanded form leaves ~1e-6 self-distance; a center covers itself exactly.
+        min_sq[j] = 0
+    radius_sq[k] = float(min_sq.max()) if min_sq.numel() else 0.
+    return picked, radius_sq.sqrt()
+
+
+def k_center_greedy(unlabeled, labeled, k, block_size=2048):
+    """Sener & Savarese k-center greedy: pick ``k`` unlabeled points as new centers.
+
+    Labeled points are the initial centers. Memory beyond the features is O(Nu)
+    plus one ``block_size x block_size`` tile: never an ``Nu x Nl`` matrix.
+    Squared distances use ``|x|^2 - 2 x.c + |c|^2`` (one mat-vec per pick), whose
+    rounding is relative to the norms: centre the features first
+    (``CoresetAcquisition`` does) when points are far from the origin.
+
+    Args:
+        unlabeled (Tensor): features ``[Nu, D]`` (any float dtype, any device).
+        labeled (Tensor): features ``[Nl, D]``; may be empty (``Nl = 0``), then
+            the first pick is index 0.
+        k (int): number of picks, ``0 <= k <= Nu``.
+        block_size (int): tile side for the initial distances.
+
+    Returns:
+        tuple[Tensor, Tensor]: picked unlabeled indices ``[k]`` in pick order, and
+        the covering radius ``[k + 1]`` (Euclidean): before each pick, then after
+        the last one.
+    """
+    check_k_center_inputs(unlabeled, labeled, k)
+    min_sq = nearest_center_sq_distances(unlabeled, labeled.to(unlabeled), block_size)
+    unlabeled_sq = _sq_norms(unlabeled)
+
+    def sq_distances_to(j):
+        # ||x||^2 - 2 x.c + ||c||^2: one mat-vec, i.e. one pass over the features.
+        return torch.addmv(unlabeled_sq + unlabeled_sq[j], unlabeled, unlabeled[j], alpha=-2)
+
+    return greedy_farthest_first(min_sq, sq_distances_to, k)
+
+
+def check_k_center_inputs(unlabeled, labeled, k):
+    """Raise a clear error for features or k that k-center greedy cannot take."""
+    if unlabeled.dim() != 2 or labeled.dim() != 2:
+        raise ValueError(f'k-center greedy expects 2-D features [N, D], got unlabeled '
+                         f'{tuple(unlabeled.shape)} and labeled {tuple(labeled.shape)}')
+    if labeled.shape[0] and labeled.shape[1] != unlabeled.shape[1]:
+        raise ValueError(f'unlabeled and labeled features differ in dimension: '
+                         f'{unlabeled.shape[1]} vs {labeled.shape[1]}')
+    if not 0 <= k <= unlabeled.shape[0]:
+        raise ValueError(f'cannot pick k={k} centers from {unlabeled.shape[0]} unlabeled '
+                         'points; ask for at most as many as there are')

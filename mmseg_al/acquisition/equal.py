@@ -1,0 +1,31 @@
+"""EquAL: flip-equivariance disagreement (Golestaneh & Kitani, CVPR 2020)."""
+import torch
+
+from mmseg_al.acquisition.base import ScoreAcquisition, predict_probs, valid_mask
+from mmseg_al.acquisition.functional import equal_scores
+from mmseg_al.registry import ACQUISITIONS
+
+
+@ACQUISITIONS.register_module()
+class EquALAcquisition(ScoreAcquisition):
+    """Top-b images by how much the prediction changes under a horizontal flip.
+
+    The flipped image's prediction is flipped back and compared pixel by pixel
+    with the image's own prediction; a flip-equivariant model scores 0. This is
+    a consistency score, not an entropy. Each image is flipped within its own
+    width, so batch padding stays on the right and never enters the score.
+    """
+
+    def score_batch(self, model, inputs, data_samples):
+        valid = valid_mask(inputs, data_samples)
+        heights = valid.any(2).sum(1).tolist()
+        widths = valid.any(1).sum(1).tolist()
+        flipped = inputs.clone()
+        for i, width in enumerate(widths):
+            flipped[i, ..., :width] = inputs[i, ..., :width].flip(-1)
+        probs = predict_probs(model, inputs, data_samples)
+        probs_of_flipped = predict_probs(model, flipped, data_samples)
+        return torch.cat([
+            equal_scores(probs[i:i + 1, :, :h, :w], probs_of_flipped[i:i + 1, :, :h, :w])
+            for i, (h, w) in enumerate(zip(heights, widths))
+        ])

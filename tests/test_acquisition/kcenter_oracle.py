@@ -1,0 +1,21 @@
+"""Brute-force k-center greedy: the oracle the fast implementations are checked against."""
+import numpy as np
+
+
+def brute_force_k_center(unlabeled, labeled, k):
+    """Oracle: all distances to all centers recomputed for every pick (float64 numpy)."""
+    unlabeled = unlabeled.astype(np.float64)
+    centers = list(labeled.astype(np.float64))
+    picked, radii = [], []
+    while True:
+        if centers:
+            diff = unlabeled[:, None, :] - np.stack(centers)[None]
+            nearest = np.sqrt((diff**2).sum(-1)).min(1)
+        else:
+            nearest = np.full(len(unlabeled), np.inf)
+        radii.append(nearest.max())
+        if len(picked) == k:
+            return picked, np.array(radii)
+        j = int(np.argmax(nearest))
+        picked.append(j)
+        centers.append(unlabeled[j])

@@ -1,0 +1,28 @@
+import numpy as np
+import pytest
+import torch
+
+from mmseg_al.acquisition.functional import k_center_greedy
+
+faiss = pytest.importorskip('faiss')
+from mmseg_al.acquisition.kcenter_faiss import k_center_greedy_faiss  # noqa: E402
+
+
+@pytest.mark.parametrize('num_labeled', [0, 40])
+def test_faiss_and_torch_backends_pick_the_same(num_labeled):
+    rng = np.random.default_rng(num_labeled)
+    unlabeled = rng.normal(size=(800, 48)).astype(np.float32)
+    labeled = rng.normal(size=(num_labeled, 48)).astype(np.float32)
+    picked_torch, radius_torch = k_center_greedy(torch.from_numpy(unlabeled),
+                                                 torch.from_numpy(labeled), 60)
+    picked_faiss, radius_faiss = k_center_greedy_faiss(unlabeled, labeled, 60, use_gpu=False)
+    assert picked_faiss.tolist() == picked_torch.tolist()
+    np.testing.assert_allclose(radius_faiss.numpy(), radius_torch.numpy(), rtol=1e-4)
+
+
+def test_faiss_backend_accepts_tensors_and_checks_input():
+    unlabeled = torch.randn(20, 4)
+    picked, _ = k_center_greedy_faiss(unlabeled, unlabeled[:2], 5, use_gpu=False)
+    assert len(set(picked.tolist())) == 5 and not {0, 1} & set(picked.tolist())
+    with pytest.raises(ValueError, match='at most'):
+        k_center_greedy_faiss(unlabeled, unlabeled[:2], 21, use_gpu=False)
