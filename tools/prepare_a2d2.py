@@ -13,7 +13,9 @@ itself). For every annotated camera frame this writes, under OUT_ROOT,
 and, once every frame is done, ``train.txt`` / ``val.txt`` (split files),
 ``manifest.csv`` (sample id, split, camera stream, frame ordinal) and
 ``prepare_a2d2.json`` (what was converted, unknown colours, frames without label).
-Train is every drive but the validation drive 20180925_112730.
+Train is every drive but the validation drive 20180925_112730. Then it builds the
+study's pools in ``pools/`` (Pool-0f/5f/11f/21f/Aug, A2D2-3K's uniform3k and
+uniform5; see mmseg_al.datasets.a2d2_pools), keeping pool files that exist.
 
 Each output is written atomically and every finished frame is journaled in
 ``prepare_a2d2.jsonl``, so an interrupted run resumes where it stopped when
@@ -36,6 +38,7 @@ from tqdm import tqdm
 import mmseg_al  # noqa: F401  (compatibility shims before mmseg loads)
 from mmseg_al.datasets.a2d2 import (VAL_SEQUENCES, colour_classes, colour_lookup_table,
                                     parse_sample_id, rgb_to_class_index)
+from mmseg_al.datasets.a2d2_pools import build_a2d2_pools, pool_path
 from mmseg_al.datasets.manifest import MANIFEST_FILE, FrameInfo, SequenceManifest, write_manifest
 from mmseg_al.engine.state import atomic_write_json, atomic_write_text
 
@@ -56,6 +59,10 @@ def parse_args(argv=None):
                         help='divide width and height by this (default 3: 1920x1208 -> 640x402)')
     parser.add_argument('--val-sequences', nargs='+', default=list(VAL_SEQUENCES),
                         help='drives that form the validation split')
+    parser.add_argument('--pool-seed', type=int, default=0,
+                        help='seed of the pools (Pool-Xf, Pool-Aug) built at the end')
+    parser.add_argument('--no-pools', action='store_true',
+                        help='convert only; build the pools later or import the authors\' lists')
     return parser.parse_args(argv)
 
 
@@ -232,6 +239,10 @@ def main(argv=None):
             for c, v in report['unknown_colours'].items()))
     if unlabeled:
         print(f'{len(unlabeled)} images have no label and were skipped (listed in {REPORT}).')
+    if not args.no_pools:
+        for name, (size, built) in build_a2d2_pools(args.out_root, seed=args.pool_seed).items():
+            print(f'{pool_path(args.out_root, name)}: {size} frames'
+                  + ('' if built else ' (kept the existing file)'))
     return 0
 
 

@@ -77,7 +77,7 @@ def make_raw_tree(root, seed=0):
 def prepared(tmp_path):
     frames = make_raw_tree(str(tmp_path / 'raw'))
     out = str(tmp_path / 'a2d2')
-    prepare_a2d2.main([str(tmp_path / 'raw'), out, '--nproc', '1'])
+    prepare_a2d2.main([str(tmp_path / 'raw'), out, '--nproc', '1', '--no-pools'])
     return frames, out
 
 
@@ -134,7 +134,7 @@ def test_unknown_colours_and_missing_labels_are_reported(prepared):
 def test_prepare_resumes_and_only_redoes_what_is_missing(tmp_path):
     frames = make_raw_tree(str(tmp_path / 'raw'))
     out = str(tmp_path / 'a2d2')
-    command = [sys.executable, TOOL, str(tmp_path / 'raw'), out, '--nproc', '2']
+    command = [sys.executable, TOOL, str(tmp_path / 'raw'), out, '--nproc', '2', '--no-pools']
     first = subprocess.run(command, capture_output=True, text=True)
     assert first.returncode == 0, first.stderr
     assert '11 to convert with 2 processes' in first.stdout
