@@ -9,6 +9,8 @@ of ``docs/datasets.md`` (README "Datasets") that tells how to get and prepare it
 import inspect
 import os
 import os.path as osp
+from dataclasses import dataclass
+from typing import Optional, Tuple
 
 from mmseg_al.datasets.manifest import MANIFEST_FILE
 from mmseg_al.registry import DATASETS
@@ -39,6 +41,69 @@ _REQUIRED_FILES = {'A2D2Dataset': (MANIFEST_FILE, ), 'DigitScenesDataset': (MANI
 _CHILD_KEYS = ('dataset', 'datasets')
 
 
+@dataclass(frozen=True)
+class DatasetFiles:
+    """Where one MMSeg dataset config reads its files, resolved as its class would."""
+    type_name: str
+    data_root: str
+    img_dir: str
+    seg_dir: Optional[str]
+    ann_file: str  # '' when the dataset lists its image folder instead
+    img_suffix: str
+    seg_map_suffix: str
+    required_files: Tuple[str, ...]
+
+
+def leaf_dataset_cfgs(dataset_cfg):
+    """The configs of the datasets that hold files, following wrapper children."""
+    children = [dataset_cfg[key] for key in _CHILD_KEYS if key in dataset_cfg]
+    if not children:
+        return [dataset_cfg]
+    leaves = []
+    for child in children:
+        for cfg in (child if isinstance(child, (list, tuple)) else [child]):
+            if isinstance(cfg, dict):
+                leaves += leaf_dataset_cfgs(cfg)
+    return leaves
+
+
+def dataset_files(dataset_cfg):
+    """Resolve the paths and suffixes of a (leaf) dataset config.
+
+    Read from the class's constructor defaults instead of building the dataset,
+    because some MMSeg datasets assert on their files in ``__init__`` (PASCAL VOC),
+    the very failure this module replaces with a readable one. Relative paths are
+    joined to ``data_root`` as mmengine's ``BaseDataset`` does.
+    """
+    type_ = dataset_cfg['type']
+    dataset_cls = DATASETS.get(type_) if isinstance(type_, str) else type_
+    if dataset_cls is None:
+        raise KeyError(f'Dataset type {type_!r} is not registered in mmseg_al or mmseg.')
+    settings = {}
+    for klass in reversed(dataset_cls.__mro__):
+        if '__init__' in vars(klass):
+            settings.update((name, p.default)
+                            for name, p in inspect.signature(klass.__init__).parameters.items()
+                            if p.default is not inspect.Parameter.empty)
+    settings.update(dataset_cfg)
+    data_root = settings.get('data_root') or ''
+
+    def under_root(path):
+        return path if not data_root or osp.isabs(path) else osp.join(data_root, path)
+
+    prefix = settings.get('data_prefix') or {}
+    return DatasetFiles(
+        type_name=dataset_cls.__name__,
+        data_root=data_root,
+        img_dir=under_root(prefix.get('img_path', '')),
+        seg_dir=under_root(prefix['seg_map_path']) if 'seg_map_path' in prefix else None,
+        ann_file=under_root(settings['ann_file']) if settings.get('ann_file') else '',
+        img_suffix=settings['img_suffix'],
+        seg_map_suffix=settings['seg_map_suffix'],
+        required_files=tuple(osp.join(data_root, name)
+                             for name in _REQUIRED_FILES.get(dataset_cls.__name__, ())))
+
+
 def check_dataset_prepared(dataset_cfg):
     """Raise :class:`DatasetNotPreparedError` unless every dataset of the config is on disk.
 
@@ -50,85 +115,43 @@ def check_dataset_prepared(dataset_cfg):
         dataset_cfg (dict): a dataset config (e.g. ``cfg.train_dataloader.dataset``);
             wrappers with ``dataset``/``datasets`` children are followed.
     """
-    children = [dataset_cfg[key] for key in _CHILD_KEYS if key in dataset_cfg]
-    if children:
-        for child in children:
-            for cfg in (child if isinstance(child, (list, tuple)) else [child]):
-                if isinstance(cfg, dict):
-                    check_dataset_prepared(cfg)
-        return
-    dataset_cls = _dataset_class(dataset_cfg['type'])
-    type_name = dataset_cls.__name__
-    settings = _with_defaults(dataset_cls, dataset_cfg)
+    for leaf in leaf_dataset_cfgs(dataset_cfg):
+        _check_files(dataset_files(leaf))
+
+
+def _check_files(files):
 
     def fail(problem):
-        section, anchor, command = _GUIDES.get(type_name, ('Datasets', 'datasets', None))
+        section, anchor, command = _GUIDES.get(files.type_name, ('Datasets', 'datasets', None))
         how = f' Prepare it with: {command}' if command else ''
         raise DatasetNotPreparedError(
-            f'{type_name} is not prepared: {problem}.{how} See README "Datasets" -> '
+            f'{files.type_name} is not prepared: {problem}.{how} See README "Datasets" -> '
             f'"{section}" ({GUIDE}#{anchor}), or point data_root at a prepared copy.')
 
-    data_root = settings.get('data_root') or ''
-    if data_root and not osp.isdir(data_root):
-        fail(f'the data root {osp.abspath(data_root)} does not exist')
-    for name in _REQUIRED_FILES.get(type_name, ()):
-        path = osp.join(data_root, name)
+    if files.data_root and not osp.isdir(files.data_root):
+        fail(f'the data root {osp.abspath(files.data_root)} does not exist')
+    for path in files.required_files:
         if not osp.isfile(path):
             fail(f'{osp.abspath(path)} is missing (preparation did not finish)')
-    prefix = settings.get('data_prefix') or {}
-    img_dir = _under(data_root, prefix.get('img_path', ''))
-    seg_dir = _under(data_root, prefix['seg_map_path']) if 'seg_map_path' in prefix else None
-    for folder in (img_dir, seg_dir):
+    for folder in (files.img_dir, files.seg_dir):
         if folder is not None and not osp.isdir(folder):
             fail(f'the folder {osp.abspath(folder)} does not exist')
-    img_suffix, seg_map_suffix = settings['img_suffix'], settings['seg_map_suffix']
-    if not settings.get('ann_file'):
-        if not _has_file(img_dir, img_suffix):
-            fail(f'no *{img_suffix} image under {osp.abspath(img_dir)}')
+    if not files.ann_file:
+        if not _has_file(files.img_dir, files.img_suffix):
+            fail(f'no *{files.img_suffix} image under {osp.abspath(files.img_dir)}')
         return
-    ann_file = _under(data_root, settings['ann_file'])
-    if not osp.isfile(ann_file):
-        fail(f'the split/pool file {osp.abspath(ann_file)} does not exist')
-    with open(ann_file) as f:
+    if not osp.isfile(files.ann_file):
+        fail(f'the split/pool file {osp.abspath(files.ann_file)} does not exist')
+    with open(files.ann_file) as f:
         sample_ids = [line.strip() for line in f if line.strip()]
     missing = [path for sample_id in sample_ids for path in (
-        osp.join(img_dir, sample_id + img_suffix),
-        None if seg_dir is None else osp.join(seg_dir, sample_id + seg_map_suffix))
+        osp.join(files.img_dir, sample_id + files.img_suffix),
+        None if files.seg_dir is None else osp.join(files.seg_dir,
+                                                    sample_id + files.seg_map_suffix))
         if path is not None and not osp.isfile(path)]
     if missing:
-        fail(f'{len(missing)} files listed by {osp.abspath(ann_file)} are missing, '
+        fail(f'{len(missing)} files listed by {osp.abspath(files.ann_file)} are missing, '
              f'e.g. {osp.abspath(missing[0])}')
-
-
-def _dataset_class(type_):
-    if not isinstance(type_, str):
-        return type_
-    dataset_cls = DATASETS.get(type_)
-    if dataset_cls is None:
-        raise KeyError(f'Dataset type {type_!r} is not registered in mmseg_al or mmseg.')
-    return dataset_cls
-
-
-def _with_defaults(dataset_cls, cfg):
-    """The config's arguments over the constructor defaults of the dataset class.
-
-    Read from the signatures instead of building the dataset, because some MMSeg
-    datasets assert on their files in ``__init__`` (PASCAL VOC), which is the very
-    failure this check replaces with a readable one.
-    """
-    settings = {}
-    for klass in reversed(dataset_cls.__mro__):
-        if '__init__' in vars(klass):
-            settings.update((name, p.default)
-                            for name, p in inspect.signature(klass.__init__).parameters.items()
-                            if p.default is not inspect.Parameter.empty)
-    settings.update(cfg)
-    return settings
-
-
-def _under(data_root, path):
-    """``path`` joined to ``data_root`` unless absolute, as mmengine's BaseDataset does."""
-    return path if not data_root or osp.isabs(path) else osp.join(data_root, path)
 
 
 def _has_file(folder, suffix):
