@@ -12,6 +12,9 @@ import os.path as osp
 from dataclasses import dataclass
 from typing import Optional, Tuple
 
+from mmengine import dist
+
+from mmseg_al.datasets.digit_scenes import prepare_digit_scenes
 from mmseg_al.datasets.manifest import MANIFEST_FILE
 from mmseg_al.registry import DATASETS
 
@@ -116,6 +119,25 @@ def check_dataset_prepared(dataset_cfg):
             wrappers with ``dataset``/``datasets`` children are followed.
     """
     for leaf in leaf_dataset_cfgs(dataset_cfg):
+        _check_files(dataset_files(leaf))
+
+
+def prepare_or_check(cfg):
+    """Generate the embedded digit scenes on first use; check every dataset of ``cfg``.
+
+    Covers the dataset of every ``*_dataloader`` of the experiment config (the pool,
+    validation and test sets). Digit scenes are generated on rank 0 only.
+    """
+    leaves = [leaf for key in cfg if key.endswith('_dataloader') and 'dataset' in cfg[key]
+              for leaf in leaf_dataset_cfgs(cfg[key]['dataset'])]
+    digit_roots = {leaf['data_root'] for leaf in leaves
+                   if dataset_files(leaf).type_name == 'DigitScenesDataset'}
+    if digit_roots:
+        if dist.get_rank() == 0:
+            for root in sorted(digit_roots):
+                prepare_digit_scenes(root)
+        dist.barrier()
+    for leaf in leaves:
         _check_files(dataset_files(leaf))
 
 

@@ -2,8 +2,10 @@ import os
 import os.path as osp
 
 import pytest
+from mmengine.config import Config
 
-from mmseg_al.datasets.preparation import DatasetNotPreparedError, check_dataset_prepared
+from mmseg_al.datasets.preparation import (DatasetNotPreparedError, check_dataset_prepared,
+                                           prepare_or_check)
 
 SAMPLE = '20181108_084007/camera/cam_front_center/20181108084007_camera_frontcenter_000000001'
 
@@ -92,3 +94,13 @@ def test_voc_missing_aug_folder_points_to_the_voc_section(tmp_path):
                        match=r'folder .*SegmentationClassAug does not exist.*voc_aug\.py.*'
                        r'#pascal-voc-aug'):
         check_dataset_prepared(cfg)
+
+
+def test_prepare_or_check_covers_every_dataloader(a2d2_root, tmp_path):
+    cfg = Config(dict(train_dataloader=dict(dataset=_a2d2_cfg(a2d2_root)),
+                      val_dataloader=dict(dataset=_a2d2_cfg(a2d2_root)),
+                      test_dataloader=dict(dataset=_a2d2_cfg(tmp_path / 'elsewhere'))))
+    with pytest.raises(DatasetNotPreparedError, match='elsewhere does not exist'):
+        prepare_or_check(cfg)
+    cfg.test_dataloader.dataset.data_root = str(a2d2_root)
+    prepare_or_check(cfg)
