@@ -68,7 +68,8 @@ def build_a2d2_pools(data_root, seed=0, names=None):
         exists = osp.isfile(path)
         params = {**A2D2_POOLS, **A2D2_3K_POOLS}[name]
         if 'copies' in params:
-            ids, rows = augmented_pool(train, seed=seed, img_dir=osp.join(data_root, 'img_dir', 'train'),
+            ids, rows = augmented_pool(train, seed=seed,
+                                       img_dir=osp.join(data_root, 'img_dir', 'train'),
                                        ann_dir=osp.join(data_root, 'ann_dir', 'train'), **params)
             manifest = manifest.extended(rows)
         elif exists:
