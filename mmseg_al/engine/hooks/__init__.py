@@ -1,0 +1,4 @@
+from mmseg_al.engine.hooks.acquisition_hook import AcquisitionHook
+from mmseg_al.engine.hooks.iter_seed_hook import IterSeedHook
+
+__all__ = ['AcquisitionHook', 'IterSeedHook']
