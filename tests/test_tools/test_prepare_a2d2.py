@@ -38,8 +38,11 @@ def _sample_id(drive, camera, number):
     return f'{drive}/camera/{camera}/{drive.replace("_", "")}_camera_{view}_{number:09d}'
 
 
-def make_raw_tree(root, seed=0):
-    """A2D2's camera_lidar_semantic layout; returns sample id -> (image, block colours)."""
+def make_raw_tree(root, seed=0, block=BLOCK):
+    """A2D2's camera_lidar_semantic layout; returns sample id -> (image, block colours).
+
+    Labels are ROWS x COLS blocks of ``block`` x ``block`` pixels of one colour each.
+    """
     rng = np.random.default_rng(seed)
     semantic = osp.join(root, 'camera_lidar_semantic')
     os.makedirs(semantic)
@@ -56,7 +59,7 @@ def make_raw_tree(root, seed=0):
                 if len(frames) == 1:
                     blocks[1][2] = UNKNOWN
                 label = np.kron(np.array([[_rgb(c) for c in row] for row in blocks], np.uint8),
-                                np.ones((BLOCK, BLOCK, 1), np.uint8))
+                                np.ones((block, block, 1), np.uint8))
                 image = rng.integers(0, 256, label.shape, dtype=np.uint8)
                 label_path = osp.join(semantic, drive, 'label', camera,
                                       osp.basename(sample_id).replace('_camera_', '_label_'))
@@ -165,3 +168,48 @@ def test_prepare_resumes_and_only_redoes_what_is_missing(tmp_path):
 def test_missing_raw_release_names_the_path(tmp_path):
     with pytest.raises(SystemExit, match=r'No A2D2 semantic release at .*class_list\.json'):
         prepare_a2d2.main([str(tmp_path), str(tmp_path / 'out')])
+
+
+@pytest.mark.slow
+def test_a2d2_3k_runs_three_cycles_end_to_end(tmp_path):
+    """Raw A2D2 layout -> prepare -> the A2D2-3K experiment (3 cycles) on a tiny tree."""
+    make_raw_tree(str(tmp_path / 'raw'), block=12)  # 60x48 px raw, 20x16 prepared
+    data_root = str(tmp_path / 'a2d2')
+    prepare_a2d2.main([str(tmp_path / 'raw'), data_root, '--nproc', '1', '--no-pools'])
+    config = tmp_path / 'a2d2_3k_tiny.py'
+    config.write_text(A2D2_3K_TINY.format(configs=osp.join(REPO_ROOT, 'configs'),
+                                          data_root=data_root))
+    work_dir = str(tmp_path / 'work')
+    run = subprocess.run([sys.executable, osp.join(REPO_ROOT, 'tools', 'al_train.py'),
+                          str(config), '--work-dir', work_dir],
+                         capture_output=True, text=True, env={**os.environ, 'OMP_NUM_THREADS': '1'})
+    assert run.returncode == 0, run.stderr[-3000:]
+    with open(osp.join(work_dir, 'results.json')) as f:
+        results = json.load(f)
+    assert [c['num_labeled'] for c in results['cycles']] == [2, 4, 6]
+    assert all(0 <= c['mIoU'] <= 100 for c in results['cycles'])
+    picked = []
+    for k in range(3):
+        with open(osp.join(work_dir, f'cycle_{k}', 'labeled.txt')) as f:
+            picked += f.read().split()
+    with open(osp.join(data_root, 'train.txt')) as f:
+        train = f.read().split()
+    assert len(picked) == len(set(picked)) == 6 and set(picked) <= set(train)
+
+
+# A2D2-3K (1,000 images a cycle, 3 cycles) scaled to the 8 train frames of the tiny tree,
+# with the small digit-scene network instead of WRN-38.
+A2D2_3K_TINY = """
+_base_ = ['{configs}/_base_/models/deeplabv3plus_r18_digits.py',
+          '{configs}/_base_/datasets/a2d2.py',
+          '{configs}/_base_/schedules/schedule_digits.py',
+          '{configs}/_base_/default_runtime.py',
+          '{configs}/_base_/al/entropy.py']
+active_learning = dict(unit='images', initial=2, step=2, num_cycles=2, report_budgets=())
+model = dict(decode_head=dict(num_classes=19))
+train_cfg = dict(max_iters=2, val_interval=2)
+param_scheduler = [dict(type='PolyLR', power=0.9, begin=0, end=2, by_epoch=False)]
+train_dataloader = dict(batch_size=2, num_workers=0, dataset=dict(data_root='{data_root}'))
+val_dataloader = dict(num_workers=0, dataset=dict(data_root='{data_root}'))
+test_dataloader = val_dataloader
+"""
