@@ -30,3 +30,44 @@ def tiny_scenes(tmp_path_factory):
     root = str(tmp_path_factory.mktemp('digit_scenes'))
     make_digit_scenes(root, DigitScenesSpec(**TINY_SPEC), progress=False)
     return root
+
+
+def load_tool(name):
+    """Import ``tools/<name>.py`` as a module (tools are scripts, not a package)."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        f'tools_{name}', osp.join(REPO_ROOT, 'tools', f'{name}.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _tiny_al_options(data_root, max_iters=4, num_cycles=1):
+    """--cfg-options that shrink a digit-scene AL config to seconds: 60-frame pool,
+    6 + 6 labeled, 4 iterations per cycle, a checkpoint every 2."""
+    return [
+        f'train_dataloader.dataset.data_root={data_root}',
+        'train_dataloader.dataset.ann_file=train.txt',
+        f'val_dataloader.dataset.data_root={data_root}',
+        'train_dataloader.batch_size=2',
+        # One worker: its generator advances through the batches a resume skips,
+        # which makes a resumed run exact (see IterSeedHook).
+        'train_dataloader.num_workers=1',
+        f'train_cfg.max_iters={max_iters}',
+        'default_hooks.checkpoint.interval=2',
+        'default_hooks.logger.interval=1',
+        f'active_learning.num_cycles={num_cycles}',
+        'active_learning.query_batch_size=8',
+    ]
+
+
+@pytest.fixture(scope='session')
+def al_train():
+    """``tools/al_train.py``'s ``main(argv)``."""
+    return load_tool('al_train').main
+
+
+@pytest.fixture(scope='session')
+def tiny_al_options():
+    """A function (data_root, max_iters=4, num_cycles=1) -> tiny --cfg-options."""
+    return _tiny_al_options

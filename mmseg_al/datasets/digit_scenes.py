@@ -169,36 +169,30 @@ def make_digit_scenes(out_dir, spec=DigitScenesSpec(), progress=True):
     return manifest
 
 
-def digit_scenes_ready(out_dir, spec=DigitScenesSpec()):
-    """Whether ``out_dir`` holds a complete tree generated from ``spec``."""
-    meta = osp.join(out_dir, SCENES_META_FILE)
-    if not osp.isfile(meta):
-        return False
-    with open(meta) as f:
-        stored = json.load(f)
-    return stored == json.loads(json.dumps(asdict(spec)))
-
-
 def prepare_digit_scenes(data_root, spec=DigitScenesSpec(), progress=True):
-    """Generate the scenes (unless already there) and the study's pools on them.
+    """Generate the scenes and the study's pools on them, whichever is missing.
 
-    Pools land in ``<data_root>/pools/<name>.txt`` (names of :data:`DIGIT_POOLS`);
-    Pool-Aug's duplicates are added to the manifest.
+    An existing tree is used as it is, whatever spec made it. Pools land in
+    ``<data_root>/pools/<name>.txt`` (names of :data:`DIGIT_POOLS`); Pool-Aug's
+    duplicates are added to the manifest.
     """
-    if not digit_scenes_ready(data_root, spec):
+    if not osp.isfile(osp.join(data_root, SCENES_META_FILE)):
         make_digit_scenes(data_root, spec, progress=progress)
     manifest = SequenceManifest.read(osp.join(data_root, MANIFEST_FILE))
     train = [f for f in manifest.split('train') if not f.source]
     for name, params in DIGIT_POOLS.items():
+        path = osp.join(data_root, 'pools', f'{name}.txt')
+        if osp.isfile(path):
+            continue
         if 'copies' in params:
             ids, rows = augmented_pool(train, seed=POOL_SEED,
                                        img_dir=osp.join(data_root, 'img_dir', 'train'),
                                        ann_dir=osp.join(data_root, 'ann_dir', 'train'), **params)
             manifest = manifest.extended(rows)
+            write_manifest(manifest, osp.join(data_root, MANIFEST_FILE))
         else:
             ids = consecutive_pool(train, seed=POOL_SEED, **params)
-        write_pool(osp.join(data_root, 'pools', f'{name}.txt'), ids)
-    write_manifest(manifest, osp.join(data_root, MANIFEST_FILE))
+        write_pool(path, ids)
 
 
 def _ensure_dir(path):

@@ -123,15 +123,16 @@ def check_dataset_prepared(dataset_cfg):
 
 
 def prepare_or_check(cfg):
-    """Generate the embedded digit scenes on first use; check every dataset of ``cfg``.
+    """Generate the embedded digit scenes where missing; check every dataset of ``cfg``.
 
     Covers the dataset of every ``*_dataloader`` of the experiment config (the pool,
-    validation and test sets). Digit scenes are generated on rank 0 only.
+    validation and test sets). Digit scenes (and their pools) are generated on rank
+    0 when a split or pool file they need is missing.
     """
     leaves = [leaf for key in cfg if key.endswith('_dataloader') and 'dataset' in cfg[key]
               for leaf in leaf_dataset_cfgs(cfg[key]['dataset'])]
-    digit_roots = {leaf['data_root'] for leaf in leaves
-                   if dataset_files(leaf).type_name == 'DigitScenesDataset'}
+    digit_roots = {files.data_root for files in map(dataset_files, leaves)
+                   if files.type_name == 'DigitScenesDataset' and not osp.isfile(files.ann_file)}
     if digit_roots:
         if dist.get_rank() == 0:
             for root in sorted(digit_roots):
@@ -147,8 +148,9 @@ def _check_files(files):
         section, anchor, command = _GUIDES.get(files.type_name, ('Datasets', 'datasets', None))
         how = f' Prepare it with: {command}' if command else ''
         raise DatasetNotPreparedError(
-            f'{files.type_name} is not prepared: {problem}.{how} See README "Datasets" -> '
-            f'"{section}" ({GUIDE}#{anchor}), or point data_root at a prepared copy.')
+            f'{files.type_name} is not prepared: {problem}.{how} See the README section '
+            f'"Datasets" -> "{section}" ({GUIDE}#{anchor}), or point data_root at a prepared '
+            'copy.')
 
     if files.data_root and not osp.isdir(files.data_root):
         fail(f'the data root {osp.abspath(files.data_root)} does not exist')

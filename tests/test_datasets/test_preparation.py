@@ -43,7 +43,7 @@ def test_missing_root_names_the_path_the_guide_and_the_command(tmp_path):
         check_dataset_prepared(cfg)
     message = str(error.value)
     assert f'data root {tmp_path / "nowhere"} does not exist' in message
-    assert 'docs/datasets.md#a2d2' in message and 'README "Datasets"' in message
+    assert 'docs/datasets.md#a2d2' in message and 'README section "Datasets"' in message
     assert 'python tools/prepare_a2d2.py RAW_ROOT data/a2d2' in message
     assert isinstance(error.value, FileNotFoundError)
 

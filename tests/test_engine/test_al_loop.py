@@ -1,0 +1,173 @@
+"""End-to-end runs of tools/al_train.py on a tiny digit-scene tree."""
+import json
+import os
+import os.path as osp
+
+import pytest
+from mmengine.hooks import Hook
+from mmengine.runner import Runner
+
+from mmseg_al.acquisition.entropy import EntropyAcquisition
+from mmseg_al.registry import HOOKS
+
+REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+CONFIG = osp.join(REPO_ROOT, 'tests/data/configs/entropy_digits_crashable.py')
+pytestmark = pytest.mark.slow
+
+
+class Interrupted(Exception):
+    """Stands for a killed process."""
+
+
+# Where CrashHook raises: (cycle, iteration), or None. Set by a test, read by the hook.
+CRASH_AT = {'train': None}
+
+
+@HOOKS.register_module(force=True)
+class CrashHook(Hook):
+    """Raises once at ``CRASH_AT['train']``; present in every run so the config is the same."""
+
+    def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
+        where = CRASH_AT['train']
+        if where and runner.work_dir.endswith(f'cycle_{where[0]}') and runner.iter == where[1]:
+            CRASH_AT['train'] = None
+            raise Interrupted()
+
+
+@pytest.fixture(scope='module')
+def options(tiny_al_options, tiny_scenes):
+    return tiny_al_options(tiny_scenes)
+
+
+def run(al_train, work_dir, options, *extra, config=CONFIG):
+    al_train([config, '--work-dir', str(work_dir), *extra, '--cfg-options', *options])
+    with open(osp.join(work_dir, 'results.json')) as f:
+        return json.load(f)
+
+
+def labeled_state(work_dir):
+    with open(osp.join(work_dir, 'al_state.json')) as f:
+        return json.load(f)['labeled']
+
+
+@pytest.fixture(scope='module')
+def reference(al_train, options, tmp_path_factory):
+    work_dir = tmp_path_factory.mktemp('reference')
+    return work_dir, run(al_train, work_dir, options)
+
+
+def test_two_cycles_write_the_documented_work_dir(reference):
+    work_dir, results = reference
+    assert [c['num_labeled'] for c in results['cycles']] == [6, 12]
+    assert [c['percent_labeled'] for c in results['cycles']] == [10.0, 20.0]
+    assert results['method'] == 'EntropyAcquisition' and results['seed'] == 0
+    assert set(results['cycles'][0]['per_class_iou']) == {'background', *map(str, range(10))}
+    assert set(results['auc']) == set(results['miou_at']) == {'30', '50'}
+    added = [open(osp.join(work_dir, f'cycle_{k}', 'labeled.txt')).read().split()
+             for k in (0, 1)]
+    selection = json.load(open(osp.join(work_dir, 'cycle_0', 'selection.json')))
+    assert added[1] == sorted(selection['ids'], key=added[1].index) and len(added[1]) == 6
+    assert not set(added[0]) & set(added[1])
+    state = labeled_state(work_dir)
+    assert {s for s, c in state.items() if c == 1} == set(selection['ids'])
+    # Entropy picks the highest scores among the unlabeled images.
+    scores = selection['scores']
+    assert min(scores[s] for s in selection['ids']) >= max(
+        v for s, v in scores.items() if s not in selection['ids'])
+    assert osp.isfile(osp.join(work_dir, 'miou_curve.png'))
+    assert not [f for f in os.listdir(osp.join(work_dir, 'cycle_0')) if f.endswith('.pth')]
+    assert [f for f in os.listdir(osp.join(work_dir, 'cycle_1')) if f.endswith('.pth')]
+
+
+def test_rerun_of_a_finished_experiment_changes_nothing(al_train, reference, options):
+    work_dir, results = reference
+    before = open(osp.join(work_dir, 'al_state.json')).read()
+    assert run(al_train, work_dir, options) == results
+    assert open(osp.join(work_dir, 'al_state.json')).read() == before
+
+
+@pytest.mark.parametrize('phase', ['train', 'eval', 'acquire'])
+def test_resume_after_interruption_matches_uninterrupted(phase, al_train, reference, options,
+                                                         tmp_path, monkeypatch):
+    ref_dir, ref_results = reference
+    if phase == 'train':
+        CRASH_AT['train'] = (1, 3)  # after the checkpoint at iteration 2 of cycle 1
+    else:
+        target = (Runner, 'val') if phase == 'eval' else (EntropyAcquisition, 'score_batch')
+        original = getattr(*target)
+
+        def crash_once(*args, **kwargs):
+            monkeypatch.setattr(*target, original)
+            raise Interrupted()
+
+        monkeypatch.setattr(*target, crash_once)
+    with pytest.raises(Interrupted):
+        run(al_train, tmp_path, options)
+    assert CRASH_AT['train'] is None
+    results = run(al_train, tmp_path, options)
+    assert labeled_state(tmp_path) == labeled_state(ref_dir)
+    assert [c['mIoU'] for c in results['cycles']] == [c['mIoU'] for c in ref_results['cycles']]
+    assert results['cycles'] == ref_results['cycles']
+
+
+def test_second_mmseg_model_drops_in(al_train, options, tmp_path):
+    config = osp.join(REPO_ROOT, 'tests/data/configs/entropy_fcn_digits.py')
+    results = run(al_train, tmp_path, options, config=config)
+    assert [c['num_labeled'] for c in results['cycles']] == [6, 12]
+    assert 'FCNHead' in open(next(
+        osp.join(tmp_path, 'cycle_0', f) for f in os.listdir(osp.join(tmp_path, 'cycle_0'))
+        if f.endswith('.py'))).read()
+
+
+def expect_exit(al_train, argv, *fragments):
+    with pytest.raises(SystemExit) as exc:
+        al_train(argv)
+    message = str(exc.value.code)
+    for fragment in fragments:
+        assert fragment in message, message
+    return message
+
+
+def test_budget_larger_than_pool(al_train, options, tmp_path):
+    options = options + ['active_learning.num_cycles=20']
+    expect_exit(al_train, [CONFIG, '--work-dir', str(tmp_path), '--cfg-options', *options],
+                'budget is larger than the pool', 'has 60')
+    assert not osp.exists(tmp_path / 'al_state.json')
+
+
+def test_unknown_acquisition(al_train, options, tmp_path):
+    options = options + ['active_learning.acquisition.type=Entropi']
+    expect_exit(al_train, [CONFIG, '--work-dir', str(tmp_path), '--cfg-options', *options],
+                "Unknown acquisition 'Entropi'", 'EntropyAcquisition')
+
+
+def test_corrupt_state_is_reported_and_kept(al_train, options, tmp_path):
+    (tmp_path / 'al_state.json').write_text('{"version": 1, "lab')
+    expect_exit(al_train, [CONFIG, '--work-dir', str(tmp_path), '--cfg-options', *options],
+                'corrupt', '--restart')
+    assert (tmp_path / 'al_state.json').read_text() == '{"version": 1, "lab'
+
+
+def test_changed_config_is_not_resumed_silently(al_train, reference, options):
+    work_dir, _ = reference
+    options = options + ['train_cfg.max_iters=5']
+    expect_exit(al_train, [CONFIG, '--work-dir', str(work_dir), '--cfg-options', *options],
+                'another config or seed', '--restart')
+
+
+def test_restart_keeps_the_old_run(al_train, options, tmp_path):
+    work_dir = tmp_path / 'run'
+    work_dir.mkdir()
+    (work_dir / 'al_state.json').write_text('garbage')
+    run(al_train, work_dir, options, '--restart')
+    backups = [p for p in tmp_path.iterdir() if p.name.startswith('run.old-')]
+    assert len(backups) == 1 and (backups[0] / 'al_state.json').read_text() == 'garbage'
+
+
+def test_dataset_not_prepared(al_train, tmp_path):
+    missing = tmp_path / 'cityscapes'
+    options = [f'train_dataloader.dataset.data_root={missing}', 'train_dataloader.dataset.type='
+               'CityscapesDataset', f'val_dataloader.dataset.data_root={missing}',
+               'val_dataloader.dataset.type=CityscapesDataset']
+    expect_exit(al_train, [CONFIG, '--work-dir', str(tmp_path / 'w'), '--cfg-options', *options],
+                str(missing), 'README section')
