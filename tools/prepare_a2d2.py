@@ -63,7 +63,11 @@ def parse_args(argv=None):
                         help='seed of the pools (Pool-Xf, Pool-Aug) built at the end')
     parser.add_argument('--no-pools', action='store_true',
                         help='convert only; build the pools later or import the authors\' lists')
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.nproc < 1 or args.downscale < 1:
+        parser.error(f'--nproc must be >= 1 and --downscale >= 1, got {args.nproc} and '
+                     f'{args.downscale}.')
+    return args
 
 
 def find_semantic_root(raw_root):
