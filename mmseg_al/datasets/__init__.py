@@ -1,4 +1,7 @@
+from mmseg_al.datasets.a2d2 import A2D2Dataset
 from mmseg_al.datasets.active_dataset import ActiveDataset
 from mmseg_al.datasets.digit_scenes import DigitScenesDataset
+from mmseg_al.datasets.preparation import DatasetNotPreparedError, check_dataset_prepared
 
-__all__ = ['ActiveDataset', 'DigitScenesDataset']
+__all__ = ['A2D2Dataset', 'ActiveDataset', 'DigitScenesDataset', 'DatasetNotPreparedError',
+           'check_dataset_prepared']

@@ -1,0 +1,107 @@
+"""Every config in configs/ loads, and its datasets and model build on tiny data."""
+import glob
+import os
+import os.path as osp
+
+import cv2
+import numpy as np
+import pytest
+from mmengine.config import Config
+from mmengine.registry import DefaultScope
+
+from mmseg_al.datasets.manifest import MANIFEST_FILE, FrameInfo, SequenceManifest, write_manifest
+from mmseg_al.datasets.preparation import (check_dataset_prepared, dataset_files,
+                                           leaf_dataset_cfgs)
+from mmseg_al.registry import DATASETS, MODELS
+
+REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+CONFIGS = sorted(osp.relpath(p, REPO_ROOT)
+                 for p in glob.glob(osp.join(REPO_ROOT, 'configs', '**', '*.py'), recursive=True))
+LEAF_CONFIGS = [p for p in CONFIGS if p.startswith(osp.join('configs', 'al', ''))]
+# A2D2-style ids in two camera streams, so manifest-based code sees real sequences.
+SAMPLE_IDS = [f'20181108_084007/camera/{cam}/20181108084007_camera_{cam[4:].replace("_", "")}_'
+              f'{n:09d}' for cam in ('cam_front_center', 'cam_side_left') for n in range(3)]
+
+
+def _write_tiny_tree(files, rng):
+    """Files of a tiny dataset wherever ``files`` (a DatasetFiles) says they live."""
+    if files.ann_file:
+        os.makedirs(osp.dirname(files.ann_file), exist_ok=True)
+        with open(files.ann_file, 'w') as f:
+            f.write(''.join(s + '\n' for s in SAMPLE_IDS))
+    for sample_id in SAMPLE_IDS:
+        outputs = [(osp.join(files.img_dir, sample_id + files.img_suffix),
+                    rng.integers(0, 256, (24, 32, 3), dtype=np.uint8))]
+        if files.seg_dir is not None:
+            label = rng.choice(np.array([0, 1, 255], np.uint8), size=(24, 32))
+            outputs.append((osp.join(files.seg_dir, sample_id + files.seg_map_suffix), label))
+        for path, array in outputs:
+            os.makedirs(osp.dirname(path), exist_ok=True)
+            cv2.imwrite(path, array)
+    if files.required_files:
+        write_manifest(SequenceManifest(
+            FrameInfo(s, 'train', osp.dirname(s), i % 3) for i, s in enumerate(SAMPLE_IDS)),
+            osp.join(files.data_root, MANIFEST_FILE))
+
+
+def _dataloader_keys(cfg):
+    return [key for key in cfg if key.endswith('_dataloader') and 'dataset' in cfg[key]]
+
+
+def _num_classes_in(node):
+    """Every ``num_classes`` set anywhere in a (model) config."""
+    if isinstance(node, dict):
+        found = [node['num_classes']] if 'num_classes' in node else []
+        return found + [n for value in node.values() for n in _num_classes_in(value)]
+    if isinstance(node, (list, tuple)):
+        return [n for value in node for n in _num_classes_in(value)]
+    return []
+
+
+_MODELS = {}
+
+
+def _build_model(model_cfg):
+    """Build once per distinct model config: many experiments share one network."""
+    key = model_cfg.pretty_text if hasattr(model_cfg, 'pretty_text') else repr(model_cfg)
+    if key not in _MODELS:
+        _MODELS[key] = MODELS.build(model_cfg)
+    return _MODELS[key]
+
+
+def test_there_are_configs():
+    assert any(p.startswith('configs/_base_/datasets/a2d2') for p in CONFIGS)
+
+
+@pytest.mark.parametrize('path', CONFIGS)
+def test_config_builds_its_datasets_and_model_on_tiny_data(path, tmp_path):
+    cfg = Config.fromfile(osp.join(REPO_ROOT, path))
+    rng = np.random.default_rng(0)
+    classes = set()
+    with DefaultScope.overwrite_default_scope(cfg.get('default_scope', 'mmseg_al')):
+        for key in _dataloader_keys(cfg):
+            dataset_cfg = cfg[key]['dataset']
+            for leaf in leaf_dataset_cfgs(dataset_cfg):
+                leaf['data_root'] = str(tmp_path / dataset_files(leaf).type_name)
+                _write_tiny_tree(dataset_files(leaf), rng)
+            check_dataset_prepared(dataset_cfg)
+            dataset = DATASETS.build(dataset_cfg)
+            assert len(dataset) == len(SAMPLE_IDS)
+            item = dataset[0]
+            if key == 'train_dataloader':  # test pipelines keep labels at full size
+                assert (item['data_samples'].gt_sem_seg.data.shape[-2:]
+                        == item['inputs'].shape[-2:])
+            classes.add(len(dataset.metainfo['classes']))
+        if 'model' in cfg:
+            model = _build_model(cfg.model)
+            assert sum(p.numel() for p in model.parameters()) > 0
+            # The head predicts the dataset's classes (VOC's 21 vs the driving sets' 19).
+            assert set(_num_classes_in(cfg.model)) <= classes or not classes
+
+
+@pytest.mark.parametrize('path', LEAF_CONFIGS)
+def test_experiment_configs_are_short_inheritance(path):
+    with open(osp.join(REPO_ROOT, path)) as f:
+        lines = [line for line in f if line.strip()]
+    assert lines[0].startswith('_base_') or lines[0].startswith('#')
+    assert len(lines) <= 15
