@@ -1,0 +1,3 @@
+from mmseg_al.engine import hooks
+
+__all__ = ['hooks']

@@ -1,0 +1,3 @@
+from mmseg_al.models import discriminators, optimizers, segmentors
+
+__all__ = ['discriminators', 'optimizers', 'segmentors']
