@@ -17,13 +17,23 @@ import numpy as np
 from mmseg.datasets import BaseSegDataset
 from tqdm import tqdm
 
-from mmseg_al.datasets.manifest import SequenceManifest, write_manifest
+from mmseg_al.datasets.manifest import MANIFEST_FILE, SequenceManifest, write_manifest
+from mmseg_al.datasets.pools import augmented_pool, consecutive_pool, write_pool
 from mmseg_al.registry import DATASETS
 
 DIGIT_CLASSES = ('background', ) + tuple(str(d) for d in range(10))
 # Relative sampling weight of each digit; 8 and 9 are rare, as a rare road user is.
 DIGIT_WEIGHTS = (1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.25, 0.25)
 SCENES_META_FILE = 'digit_scenes.json'
+# The paper's A2D2 pools at a quarter of their size (2,640 -> 660 frames), pool seed 0.
+DIGIT_POOLS = {
+    'pool0f': dict(num_seeds=660, num_consecutive=0),
+    'pool5f': dict(num_seeds=110, num_consecutive=5),
+    'pool11f': dict(num_seeds=55, num_consecutive=11),
+    'pool21f': dict(num_seeds=30, num_consecutive=21),
+    'poolaug': dict(num_seeds=110, copies=5),
+}
+POOL_SEED = 0
 
 
 @dataclass(frozen=True)
@@ -152,7 +162,7 @@ def make_digit_scenes(out_dir, spec=DigitScenesSpec(), progress=True):
         with open(osp.join(out_dir, f'{split}.txt'), 'w') as f:
             f.write('\n'.join(ids) + '\n')
     manifest = SequenceManifest.from_rows(rows)
-    write_manifest(manifest, osp.join(out_dir, 'manifest.csv'))
+    write_manifest(manifest, osp.join(out_dir, MANIFEST_FILE))
     # Written last: its presence marks a complete tree.
     with open(osp.join(out_dir, SCENES_META_FILE), 'w') as f:
         json.dump(asdict(spec), f, indent=2)
@@ -167,6 +177,28 @@ def digit_scenes_ready(out_dir, spec=DigitScenesSpec()):
     with open(meta) as f:
         stored = json.load(f)
     return stored == json.loads(json.dumps(asdict(spec)))
+
+
+def prepare_digit_scenes(data_root, spec=DigitScenesSpec(), progress=True):
+    """Generate the scenes (unless already there) and the study's pools on them.
+
+    Pools land in ``<data_root>/pools/<name>.txt`` (names of :data:`DIGIT_POOLS`);
+    Pool-Aug's duplicates are added to the manifest.
+    """
+    if not digit_scenes_ready(data_root, spec):
+        make_digit_scenes(data_root, spec, progress=progress)
+    manifest = SequenceManifest.read(osp.join(data_root, MANIFEST_FILE))
+    train = [f for f in manifest.split('train') if not f.source]
+    for name, params in DIGIT_POOLS.items():
+        if 'copies' in params:
+            ids, rows = augmented_pool(train, seed=POOL_SEED,
+                                       img_dir=osp.join(data_root, 'img_dir', 'train'),
+                                       ann_dir=osp.join(data_root, 'ann_dir', 'train'), **params)
+            manifest = manifest.extended(rows)
+        else:
+            ids = consecutive_pool(train, seed=POOL_SEED, **params)
+        write_pool(osp.join(data_root, 'pools', f'{name}.txt'), ids)
+    write_manifest(manifest, osp.join(data_root, MANIFEST_FILE))
 
 
 def _ensure_dir(path):
