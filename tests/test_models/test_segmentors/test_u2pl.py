@@ -75,7 +75,7 @@ def test_bad_predict_on_is_rejected():
 
 
 def test_train_step_trains_the_student_only_and_counts_steps():
-    model = build_u2pl(cutmix_prob=1.0)
+    model = build_u2pl(cutmix_prob=1.0, class_threshold=0.0)  # untrained: no confident pixel
     model.train()
     assert not model.teacher.training
     optim = build_optim_wrapper(model, dict(optimizer=dict(type='SGD', lr=0.01)))
