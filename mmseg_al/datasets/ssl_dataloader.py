@@ -10,8 +10,9 @@ An experiment config opts in with one block (usually through ``_base_``, see
         unlabeled_ratio=1.0,        # unlabeled images per labeled image in a batch
         unlabeled_pipeline=None))   # default: the labeled pipeline minus LoadAnnotations
 
-and the cycle driver calls :func:`apply_ssl` on each cycle's config after it has
-set the labeled view as ``train_dataloader.dataset``.
+and the cycle driver calls ``apply_ssl(cycle_cfg, active_learning.get('ssl'))`` on
+each cycle's Runner config after it has set the labeled view as
+``train_dataloader.dataset``.
 """
 import copy
 
@@ -55,7 +56,7 @@ def ssl_train_dataloader(train_dataloader, unlabeled_ratio=1.0, unlabeled_pipeli
     num_unlabeled = max(1, round(labeled_batch * unlabeled_ratio))
 
     unlabeled = copy.deepcopy(labeled)
-    unlabeled.update(view='unlabeled', with_labels=False)
+    unlabeled['view'], unlabeled['with_labels'] = 'unlabeled', False
     pool = unlabeled['dataset']
     pool['pipeline'] = (copy.deepcopy(unlabeled_pipeline) if unlabeled_pipeline is not None
                         else _without_label_loading(pool.get('pipeline', [])))
@@ -64,17 +65,19 @@ def ssl_train_dataloader(train_dataloader, unlabeled_ratio=1.0, unlabeled_pipeli
     batch_size = labeled_batch + num_unlabeled
     # Exact counts as ratios: the sampler then reproduces them in every batch.
     source_ratio = [labeled_batch, num_unlabeled]
-    dataloader.update(
-        batch_size=batch_size,
-        sampler=dict(type='MixedBatchSampler', batch_size=batch_size, source_ratio=source_ratio),
-        dataset=dict(type='ConcatDataset', datasets=[copy.deepcopy(labeled), unlabeled]))
+    # Assigned key by key: a ConfigDict's update() would merge into the old entries.
+    dataloader['batch_size'] = batch_size
+    dataloader['sampler'] = dict(type='MixedBatchSampler', batch_size=batch_size,
+                                 source_ratio=source_ratio)
+    dataloader['dataset'] = dict(type='ConcatDataset',
+                                 datasets=[copy.deepcopy(labeled), unlabeled])
     # A sampler and a batch_sampler together would be rejected by the DataLoader.
     dataloader.pop('batch_sampler', None)
     return dataloader
 
 
-def apply_ssl(cfg):
-    """Return the SSL version of one cycle's config, or ``cfg`` if ``active_learning.ssl`` is unset.
+def apply_ssl(cfg, ssl):
+    """Return the SSL version of one cycle's Runner config, or ``cfg`` itself if ``ssl`` is unset.
 
     Wraps ``cfg.model`` into the SSL segmentor (``ssl.model`` with
     ``segmentor=cfg.model``; ``semi_train_cfg.total_iters`` defaults to
@@ -85,11 +88,11 @@ def apply_ssl(cfg):
 
     Args:
         cfg (mmengine.Config): a cycle config whose train dataset is the labeled view.
+        ssl (dict, optional): the experiment's ``active_learning.ssl`` block.
 
     Returns:
         mmengine.Config: a modified copy.
     """
-    ssl = cfg.get('active_learning', {}).get('ssl')
     if not ssl:
         return cfg
     if 'model' not in ssl:

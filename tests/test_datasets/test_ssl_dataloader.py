@@ -58,12 +58,13 @@ def test_bad_configs_are_rejected():
         ssl_train_dataloader(dict(batch_size=2, dataset=dict(type='DigitScenesDataset')))
     with pytest.raises(ValueError, match='unlabeled_ratio'):
         ssl_train_dataloader(train_dataloader('data', ['a']), unlabeled_ratio=0)
-    cfg = Config(dict(active_learning=dict(ssl=dict(model=dict(type='S4GANSegmentor'))),
-                      train_cfg=dict(type='EpochBasedTrainLoop', max_epochs=2)))
+    cfg = Config(dict(train_cfg=dict(type='EpochBasedTrainLoop', max_epochs=2)))
     with pytest.raises(ValueError, match='iteration-based'):
-        apply_ssl(cfg)
-    supervised = Config(dict(active_learning=dict(), model=dict(type='EncoderDecoder')))
-    assert apply_ssl(supervised) is supervised
+        apply_ssl(cfg, dict(model=dict(type='S4GANSegmentor')))
+    with pytest.raises(ValueError, match='"model"'):
+        apply_ssl(cfg, dict(unlabeled_ratio=1.0))
+    supervised = Config(dict(model=dict(type='EncoderDecoder')))
+    assert apply_ssl(supervised, None) is supervised
 
 
 def test_mixed_batches_keep_the_ratio_and_never_read_unlabeled_labels(digit_root, monkeypatch):
