@@ -1,18 +1,18 @@
 """Turn a supervised AL cycle config into its semi-supervised ("-SSL") version.
 
-An experiment config opts in with one block (usually through ``_base_``, see
-``configs/_base_/ssl/``)::
+The switch is one top-level ``ssl`` block, normally inherited from a file of
+``configs/_base_/ssl/`` added to a supervised config's ``_base_`` (a top-level key,
+so it never collides with the ``active_learning`` block of another base)::
 
-    active_learning = dict(ssl=dict(
+    ssl = dict(
         model=dict(type='S4GANSegmentor', discriminator=dict(type='S4GANDiscriminator')),
         optim_wrapper=dict(discriminator=dict(optimizer=dict(type='Adam', lr=1e-4))),
         custom_hooks=[],            # e.g. [dict(type='EMATeacherHook')] for U2PL
         unlabeled_ratio=1.0,        # unlabeled images per labeled image in a batch
-        unlabeled_pipeline=None))   # default: the labeled pipeline minus LoadAnnotations
+        unlabeled_pipeline=None)    # default: the labeled pipeline minus LoadAnnotations
 
-and the cycle driver calls ``apply_ssl(cycle_cfg, active_learning.get('ssl'))`` on
-each cycle's Runner config after it has set the labeled view as
-``train_dataloader.dataset``.
+The cycle driver calls ``cfg = apply_ssl(cfg)`` on each cycle's Runner config after
+it has set the labeled view as ``train_dataloader.dataset``.
 """
 import copy
 
@@ -76,8 +76,8 @@ def ssl_train_dataloader(train_dataloader, unlabeled_ratio=1.0, unlabeled_pipeli
     return dataloader
 
 
-def apply_ssl(cfg, ssl):
-    """Return the SSL version of one cycle's Runner config, or ``cfg`` itself if ``ssl`` is unset.
+def apply_ssl(cfg):
+    """Return the SSL version of one cycle's Runner config, or ``cfg`` itself if it has no ``ssl``.
 
     Wraps ``cfg.model`` into the SSL segmentor (``ssl.model`` with
     ``segmentor=cfg.model``; ``semi_train_cfg.total_iters`` defaults to
@@ -88,23 +88,26 @@ def apply_ssl(cfg, ssl):
 
     Args:
         cfg (mmengine.Config): a cycle config whose train dataset is the labeled view.
-        ssl (dict, optional): the experiment's ``active_learning.ssl`` block.
 
     Returns:
-        mmengine.Config: a modified copy.
+        mmengine.Config: a modified copy, without the ``ssl`` block (so applying
+        it twice cannot wrap the model twice).
     """
-    if not ssl:
+    if not cfg.get('ssl'):
         return cfg
+    cfg = copy.deepcopy(cfg)
+    ssl = cfg.pop('ssl')
     if 'model' not in ssl:
-        raise ValueError('active_learning.ssl needs a "model" entry naming the SSL segmentor, '
-                         "e.g. _base_ = ['../_base_/ssl/s4gan.py'].")
+        raise ValueError('The ssl block needs a "model" entry naming the SSL segmentor, got '
+                         f"{dict(ssl)}; e.g. add '../_base_/ssl/s4gan.py' to _base_.")
     if 'max_iters' not in cfg.train_cfg:
         raise ValueError('SSL training mixes an endless stream of unlabeled images into every '
                          f'batch and needs an iteration-based train_cfg, got {cfg.train_cfg}.')
-    cfg = copy.deepcopy(cfg)
     model = copy.deepcopy(ssl['model'])
     model['segmentor'] = cfg.model
-    model.setdefault('semi_train_cfg', {}).setdefault('total_iters', cfg.train_cfg.max_iters)
+    semi_train_cfg = dict(model.get('semi_train_cfg') or {})
+    semi_train_cfg.setdefault('total_iters', cfg.train_cfg.max_iters)
+    model['semi_train_cfg'] = semi_train_cfg
     cfg.model = model
 
     extra_optims = ssl.get('optim_wrapper')

@@ -58,14 +58,34 @@ def test_bad_configs_are_rejected():
         ssl_train_dataloader(dict(batch_size=2, dataset=dict(type='DigitScenesDataset')))
     with pytest.raises(ValueError, match='unlabeled_ratio'):
         ssl_train_dataloader(train_dataloader('data', ['a']), unlabeled_ratio=0)
-    cfg = Config(dict(train_cfg=dict(type='EpochBasedTrainLoop', max_epochs=2)))
+    epoch_based = dict(type='EpochBasedTrainLoop', max_epochs=2)
     with pytest.raises(ValueError, match='iteration-based'):
-        apply_ssl(cfg, dict(model=dict(type='S4GANSegmentor')))
+        apply_ssl(Config(dict(train_cfg=epoch_based, ssl=dict(model=dict(type='S4GANSegmentor')))))
     with pytest.raises(ValueError, match='"model"'):
-        apply_ssl(cfg, dict(unlabeled_ratio=1.0))
+        apply_ssl(Config(dict(train_cfg=epoch_based, ssl=dict(unlabeled_ratio=1.0))))
     supervised = Config(dict(model=dict(type='EncoderDecoder')))
-    assert apply_ssl(supervised, None) is supervised
+    assert apply_ssl(supervised) is supervised
 
+
+def test_apply_ssl_wraps_model_optimisers_hooks_and_dataloader():
+    cfg = Config(dict(
+        model=dict(type='EncoderDecoder'), train_cfg=dict(max_iters=7),
+        optim_wrapper=dict(type='OptimWrapper', optimizer=dict(type='SGD', lr=0.1)),
+        custom_hooks=[dict(type='IterTimerHook')],
+        train_dataloader=train_dataloader('data', ['a']),
+        ssl=dict(model=dict(type='S4GANSegmentor'), unlabeled_ratio=2.0,
+                 optim_wrapper=dict(discriminator=dict(optimizer=dict(type='Adam'))),
+                 custom_hooks=[dict(type='EMATeacherHook')])))
+    ssl_cfg = apply_ssl(cfg)
+    assert 'ssl' not in ssl_cfg and apply_ssl(ssl_cfg) is ssl_cfg  # never wraps twice
+    assert ssl_cfg.model == dict(type='S4GANSegmentor', segmentor=cfg.model,
+                                 semi_train_cfg=dict(total_iters=7))
+    assert ssl_cfg.optim_wrapper == dict(
+        constructor='MultiOptimWrapperConstructor', segmentor=cfg.optim_wrapper,
+        discriminator=dict(optimizer=dict(type='Adam')))
+    assert [h['type'] for h in ssl_cfg.custom_hooks] == ['IterTimerHook', 'EMATeacherHook']
+    assert ssl_cfg.train_dataloader.batch_size == 6  # 2 labeled + 4 unlabeled
+    assert 'ssl' in cfg  # the input is untouched
 
 def test_mixed_batches_keep_the_ratio_and_never_read_unlabeled_labels(digit_root, monkeypatch):
     """Proof of no leak: the unlabeled images' label files are deleted, label loading is

@@ -21,14 +21,15 @@ TINY_OVERRIDES = dict(
 
 def ssl_block(method):
     cfg = Config.fromfile(osp.join(REPO, 'configs', '_base_', 'ssl', f'{method}.py'))
-    cfg.merge_from_dict(dict(active_learning=dict(ssl=TINY_OVERRIDES[method])))
-    return cfg.active_learning.ssl
+    cfg.merge_from_dict(dict(ssl=TINY_OVERRIDES[method]))
+    return cfg.ssl
 
 
 def ssl_cycle(root, work_dir, method, max_iters, **kwargs):
     labeled = train_ids(root)[:3]
-    return apply_ssl(Config(cycle_cfg(root, work_dir, labeled, max_iters, **kwargs)),
-                     ssl_block(method))
+    cfg = Config(cycle_cfg(root, work_dir, labeled, max_iters, **kwargs))
+    cfg.ssl = ssl_block(method)
+    return apply_ssl(cfg)
 
 
 @pytest.mark.slow
