@@ -3,6 +3,7 @@ import copy
 
 import torch
 import torch.nn.functional as F
+from mmengine.dist import get_world_size
 from mmseg.models.utils import resize
 from mmseg.utils import add_prefix
 
@@ -61,6 +62,11 @@ class S4GANSegmentor(SemiBaseSegmentor):
 
     def __init__(self, segmentor, discriminator, semi_train_cfg=None, data_preprocessor=None,
                  init_cfg=None):
+        if get_world_size() > 1:
+            # mmengine's DDP wrappers cannot step two optimisers over one shared forward.
+            raise NotImplementedError(
+                'S4GANSegmentor trains in a single process; run the -SSL experiment without '
+                'torchrun, or use U2PLSegmentor, which trains under DDP.')
         segmentor = copy.deepcopy(segmentor)
         if data_preprocessor is None:
             data_preprocessor = segmentor.get('data_preprocessor')
@@ -80,22 +86,25 @@ class S4GANSegmentor(SemiBaseSegmentor):
     def inference_segmentor(self):
         return self.segmentor
 
-    def _segmentor_losses(self, batch):
+    def _real_maps_and_images(self, batch):
+        """Ground-truth one-hot maps of the labeled images (Nl, C, H, W) and all images
+        in [0, 1] (B, 3, H, W): what the discriminator sees besides predictions."""
+        real_maps = _one_hot(batch.labeled_samples, self.num_classes,
+                             self.segmentor.decode_head.ignore_index)
+        return real_maps, _to_unit_range(batch.inputs)
+
+    def _segmentor_losses(self, batch, real_maps, images):
         """Segmentor losses, and the unlabeled softmax maps the discriminator learns from.
 
         Returns:
-            tuple[dict, Tensor, Tensor]: losses (keys ``sup.*``, ``unsup.*``),
-            unlabeled probabilities at input size (Nu, C, H, W), and the unit-range
-            images (B, 3, H, W).
+            tuple[dict, Tensor]: losses (keys ``sup.*``, ``unsup.*``) and unlabeled
+            probabilities at input size, (Nu, C, H, W).
         """
         losses, logits, _ = supervised_losses_and_logits(self.segmentor, batch)
         num_labeled = batch.num_labeled
         logits_u = resize(logits[num_labeled:], size=batch.inputs.shape[2:], mode='bilinear',
                           align_corners=self.segmentor.align_corners)
         probs_u = logits_u.softmax(dim=1)
-        images = _to_unit_range(batch.inputs)
-        ignore_index = self.segmentor.decode_head.ignore_index
-        real_maps = _one_hot(batch.labeled_samples, self.num_classes, ignore_index)
 
         score_fake, feat_fake = self.discriminator(probs_u, images[num_labeled:])
         _, feat_real = self.discriminator(real_maps, images[:num_labeled])
@@ -114,13 +123,11 @@ class S4GANSegmentor(SemiBaseSegmentor):
             # (and so of unlabeled pixels: the mask is image-level) trained on.
             selected_image_frac=selected.float().mean(),
             disc_score_fake=score_fake.detach().mean()), UNSUP_PREFIX))
-        return losses, probs_u, images
+        return losses, probs_u
 
-    def _discriminator_losses(self, batch, probs_u, images):
+    def _discriminator_losses(self, probs_u, real_maps, images):
         """BCE of the discriminator: ground-truth maps are real, predictions fake."""
-        num_labeled = batch.num_labeled
-        ignore_index = self.segmentor.decode_head.ignore_index
-        real_maps = _one_hot(batch.labeled_samples, self.num_classes, ignore_index)
+        num_labeled = len(real_maps)
         score_real, _ = self.discriminator(real_maps, images[:num_labeled])
         score_fake, _ = self.discriminator(probs_u.detach(), images[num_labeled:])
         loss_real = F.binary_cross_entropy(score_real, torch.ones_like(score_real))
@@ -130,7 +137,8 @@ class S4GANSegmentor(SemiBaseSegmentor):
 
     def loss(self, inputs, data_samples):
         """Losses of the segmentor step (what the segmentor's optimiser minimises)."""
-        return self._segmentor_losses(split_labeled(inputs, data_samples))[0]
+        batch = split_labeled(inputs, data_samples)
+        return self._segmentor_losses(batch, *self._real_maps_and_images(batch))[0]
 
     def train_step(self, data, optim_wrapper):
         """One segmentor step, then one discriminator step, each under its own optimiser.
@@ -144,20 +152,21 @@ class S4GANSegmentor(SemiBaseSegmentor):
         """
         data = self.data_preprocessor(data, True)
         batch = split_labeled(data['inputs'], data['data_samples'])
+        real_maps, images = self._real_maps_and_images(batch)
 
         seg_optim = optim_wrapper[SEGMENTOR]
         with seg_optim.optim_context(self.segmentor):
             # Gradients flow *through* the discriminator into the segmentor but
             # must not accumulate on the discriminator's own parameters.
             _set_requires_grad(self.discriminator, False)
-            losses, probs_u, images = self._segmentor_losses(batch)
+            losses, probs_u = self._segmentor_losses(batch, real_maps, images)
             seg_loss, log_vars = self.parse_losses(losses)
         seg_optim.update_params(seg_loss)
         _set_requires_grad(self.discriminator, True)
 
         disc_optim = optim_wrapper[DISCRIMINATOR]
         with disc_optim.optim_context(self.discriminator):
-            disc_losses = self._discriminator_losses(batch, probs_u, images)
+            disc_losses = self._discriminator_losses(probs_u, real_maps, images)
             disc_loss, disc_log_vars = self.parse_losses(disc_losses)
         disc_optim.update_params(disc_loss)
         disc_log_vars.pop('loss')

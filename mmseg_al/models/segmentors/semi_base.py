@@ -1,4 +1,5 @@
 """Shared machinery of the semi-supervised segmentors: batch splitting and delegation."""
+from abc import abstractmethod
 from typing import NamedTuple
 
 import torch
@@ -123,8 +124,9 @@ class SemiBaseSegmentor(BaseSegmentor):
     """
 
     @property
+    @abstractmethod
     def inference_segmentor(self):
-        raise NotImplementedError
+        """The ``EncoderDecoder`` that predicts (and that acquisition functions read)."""
 
     def extract_feat(self, inputs):
         return self.inference_segmentor.extract_feat(inputs)
