@@ -10,6 +10,7 @@ import os.path as osp
 
 from mmengine.dataset import BaseDataset
 
+from mmseg_al.engine.state import read_json
 from mmseg_al.registry import DATASETS
 
 VIEWS = ('labeled', 'unlabeled', 'all')
@@ -36,6 +37,8 @@ class ActiveDataset:
     Args:
         dataset (dict | BaseDataset): the pool dataset or its config.
         labeled (dict[str, int], optional): sample id -> cycle in which it was labeled.
+        state_file (str, optional): a JSON file with that mapping under ``labeled``
+            (an experiment's ``al_state.json``); used instead of ``labeled``.
         cycle (int, optional): only ids labeled in cycles ``<= cycle`` count as
             labeled (the view of that cycle); None means all.
         view (str): 'labeled', 'unlabeled' or 'all'.
@@ -44,7 +47,8 @@ class ActiveDataset:
             acquisition).
     """
 
-    def __init__(self, dataset, labeled=None, cycle=None, view='labeled', with_labels=True):
+    def __init__(self, dataset, labeled=None, state_file=None, cycle=None, view='labeled',
+                 with_labels=True):
         if view not in VIEWS:
             raise ValueError(f'ActiveDataset view must be one of {VIEWS}, got {view!r}.')
         self.dataset = DATASETS.build(dataset) if isinstance(dataset, dict) else dataset
@@ -63,6 +67,8 @@ class ActiveDataset:
         if len(self._index) != len(self.pool_ids):
             raise ValueError('The pool dataset lists some images more than once; a pool is a set.')
         self.labeled_at = {}
+        if state_file is not None:
+            labeled = read_json(state_file, 'AL state')['labeled']
         if labeled:
             self.load_state_dict(dict(labeled=labeled))
         else:

@@ -1,0 +1,2 @@
+_base_ = ['./budget_10_10.py']
+active_learning = dict(acquisition=dict(type='RandomAcquisition'))

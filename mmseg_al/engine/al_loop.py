@@ -1,0 +1,272 @@
+"""The one outer driver of an AL experiment: for each cycle train, evaluate, acquire.
+
+Each cycle builds a fresh mmengine ``Runner`` with its own work dir
+(``cycle_<k>/``), so optimiser, scheduler, sampler and dataloader workers start
+clean and see the cycle's labeled set; mmengine samplers fix their size when
+built, so the training set is never changed inside a running Runner.
+
+Every phase is recorded in ``al_state.json`` when it ends, and every phase can be
+re-entered: re-running the same command continues where it stopped and ends
+with the same labeled sets and results as an uninterrupted run.
+"""
+import copy
+import hashlib
+import json
+import os
+import os.path as osp
+import shutil
+import time
+
+import numpy as np
+from mmengine import dist
+from mmengine.runner import Runner
+
+from mmseg_al.datasets.active_dataset import ActiveDataset
+from mmseg_al.engine.hooks.acquisition_hook import AcquisitionHook
+from mmseg_al.engine.results import write_results
+from mmseg_al.engine.state import ALState, StateError, atomic_write_text, read_json
+from mmseg_al.registry import ACQUISITIONS
+
+AL_DEFAULTS = dict(
+    initial=10,  # I: labeled at random before cycle 0 (percent of the pool, or images)
+    step=10,  # S: added by each acquisition
+    num_cycles=4,  # K: acquisitions; the model is trained K + 1 times
+    unit='percent',  # or 'images'
+    acquisition=dict(type='RandomAcquisition'),
+    training='retrain',  # or 'finetune' (start from the previous cycle's weights)
+    query_batch_size=16,
+    report_budgets=(30, 50),  # B of mIoU@B and AUC@B, in percent
+    keep_checkpoints='last',  # or 'all'
+)
+TRAINING_MODES = ('retrain', 'finetune')
+
+
+class ConfigError(ValueError):
+    """The ``active_learning`` block of a config cannot be run as it is."""
+
+
+def config_hash(cfg):
+    """Hash of everything that defines the experiment (not where it is written)."""
+    content = {k: v for k, v in cfg.to_dict().items() if k not in ('work_dir', 'launcher')}
+    return hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def query_pipeline(test_pipeline):
+    """The test pipeline without annotation loading: acquisition never reads labels."""
+    return [t for t in test_pipeline if t['type'] != 'LoadAnnotations']
+
+
+def budget_sizes(al_cfg, pool_size):
+    """Number of images labeled initially and added per cycle, validated."""
+    initial, step, cycles = al_cfg['initial'], al_cfg['step'], al_cfg['num_cycles']
+    if al_cfg['unit'] == 'percent':
+        n_initial = int(round(pool_size * initial / 100))
+        n_step = int(round(pool_size * step / 100))
+    elif al_cfg['unit'] == 'images':
+        n_initial, n_step = int(initial), int(step)
+    else:
+        raise ConfigError(f"active_learning.unit must be 'percent' or 'images', "
+                         f"got {al_cfg['unit']!r}.")
+    if n_initial < 1 or n_step < 1 or cycles < 0:
+        raise ConfigError(f'active_learning needs initial and step of at least one image and '
+                         f'num_cycles >= 0; got {n_initial} images, {n_step} images, '
+                         f'{cycles} cycles for a pool of {pool_size}.')
+    total = n_initial + cycles * n_step
+    if total > pool_size:
+        raise ConfigError(
+            f'The budget is larger than the pool: {initial}+{cycles}x{step} '
+            f"({al_cfg['unit']}) needs {total} images but the pool has {pool_size}. "
+            'Lower active_learning.num_cycles, initial or step, or use a larger pool.')
+    return n_initial, n_step
+
+
+class ALLoop:
+    """Runs (or resumes) one AL experiment described by an mmseg config.
+
+    The config is an ordinary MMSeg training config whose
+    ``train_dataloader.dataset`` is the *pool*, plus an ``active_learning`` block
+    (see ``AL_DEFAULTS``).
+
+    Args:
+        cfg (mmengine.Config): the experiment config, ``work_dir`` set.
+        seed (int): seed of the initial random set, random acquisition and training.
+    """
+
+    def __init__(self, cfg, seed=0):
+        self.cfg = cfg
+        self.work_dir = cfg.work_dir
+        self.seed = seed
+        self.al_cfg = {**AL_DEFAULTS, **cfg.get('active_learning', {})}
+        if self.al_cfg['training'] not in TRAINING_MODES:
+            raise ConfigError(f"active_learning.training must be one of {TRAINING_MODES}, got "
+                             f"{self.al_cfg['training']!r}.")
+        acquisition_type = self.al_cfg['acquisition'].get('type')
+        if ACQUISITIONS.get(acquisition_type) is None:
+            known = ', '.join(sorted(ACQUISITIONS.module_dict))
+            raise ConfigError(f'Unknown acquisition {acquisition_type!r} in '
+                           f'active_learning.acquisition. Known: {known}.')
+        self.state_path = osp.join(self.work_dir, ALState.FILE)
+        self.pool = ActiveDataset(copy.deepcopy(cfg.train_dataloader.dataset), view='all')
+        self.n_initial, self.n_step = budget_sizes(self.al_cfg, len(self.pool.pool_ids))
+        self.num_cycles = self.al_cfg['num_cycles']
+        self.state = self._load_or_init_state()
+
+    # -- state ----------------------------------------------------------------
+    def _load_or_init_state(self):
+        digest = config_hash(self.cfg)
+        if osp.isfile(self.state_path):
+            state = ALState.load(self.state_path)
+            if state.config_hash != digest or state.seed != self.seed:
+                raise StateError(
+                    f'{self.work_dir} holds an experiment with another config or seed '
+                    f'(seed {state.seed}). Re-run with that config and seed to resume it, '
+                    'pass --restart to start over (the old run is kept), or pass another '
+                    '--work-dir.')
+            self.pool.load_state_dict(dict(labeled=state.labeled))
+            return state
+        state = ALState(self.state_path, self.seed, digest)
+        if dist.get_rank() == 0:
+            rng = np.random.default_rng(self.seed)
+            initial = rng.choice(len(self.pool.pool_ids), size=self.n_initial, replace=False)
+            self.pool.label([self.pool.pool_ids[i] for i in sorted(initial)], cycle=0)
+            state.labeled = self.pool.state_dict()['labeled']
+            self._write_added(0)
+            state.save()
+        dist.barrier()
+        if dist.get_rank() != 0:
+            state = ALState.load(self.state_path)
+            self.pool.load_state_dict(dict(labeled=state.labeled))
+        return state
+
+    def _cycle_dir(self, k):
+        return osp.join(self.work_dir, f'cycle_{k}')
+
+    def _write_added(self, k):
+        added = [s for s in self.pool.pool_ids if self.pool.labeled_at.get(s) == k]
+        atomic_write_text(osp.join(self._cycle_dir(k), 'labeled.txt'), '\n'.join(added) + '\n')
+
+    def _mark_done(self, k, phase, **record):
+        if dist.get_rank() == 0:
+            self.state.mark_done(k, phase, **record)
+        dist.barrier()
+
+    # -- one cycle --------------------------------------------------------------
+    def _runner_cfg(self, k):
+        cfg = copy.deepcopy(self.cfg)
+        cfg.pop('active_learning', None)
+        cfg.work_dir = self._cycle_dir(k)
+        cfg.randomness = dict(seed=self.seed, **{
+            key: v for key, v in cfg.get('randomness', {}).items() if key != 'seed'})
+        pool_cfg = cfg.train_dataloader.dataset
+        cfg.train_dataloader.dataset = dict(type='ActiveDataset', dataset=pool_cfg,
+                                            state_file=self.state_path, cycle=k, view='labeled')
+        # Validation runs once per cycle, in the eval phase.
+        cfg.train_cfg.val_interval = cfg.train_cfg.max_iters + 1
+        hooks = list(cfg.get('custom_hooks', []))
+        hooks.append(dict(type='IterSeedHook', seed=self.seed * 1000 + k))
+        if k < self.num_cycles:
+            query_dataset = copy.deepcopy(pool_cfg)
+            query_dataset['pipeline'] = query_pipeline(cfg.test_pipeline)
+            hooks.append(dict(
+                type='AcquisitionHook', acquisition=self.al_cfg['acquisition'],
+                num_to_select=self.n_step, state_file=self.state_path, cycle=k,
+                out_file=osp.join(cfg.work_dir, 'selection.json'), seed=self.seed,
+                query_dataloader=dict(batch_size=self.al_cfg['query_batch_size'],
+                                      num_workers=cfg.train_dataloader.get('num_workers', 0),
+                                      dataset=query_dataset)))
+        cfg.custom_hooks = hooks
+        if osp.isfile(osp.join(cfg.work_dir, 'last_checkpoint')):
+            cfg.resume, cfg.load_from = True, None
+        elif self.al_cfg['training'] == 'finetune' and k > 0:
+            cfg.resume, cfg.load_from = False, self.state.cycle(k - 1)['checkpoint']
+        return cfg
+
+    def _trained_runner(self, k):
+        """A Runner of cycle ``k`` holding the weights its train phase ended with."""
+        cfg = self._runner_cfg(k)
+        cfg.resume, cfg.load_from = False, None
+        runner = Runner.from_cfg(cfg)
+        runner.load_checkpoint(self.state.cycle(k)['checkpoint'])
+        return runner
+
+    def _train(self, k):
+        runner = Runner.from_cfg(self._runner_cfg(k))
+        runner.train()
+        with open(osp.join(self._cycle_dir(k), 'last_checkpoint')) as f:
+            checkpoint = f.read().strip()
+        self._mark_done(k, 'train', checkpoint=checkpoint)
+        return runner
+
+    def _eval(self, k, runner):
+        metrics = runner.val()
+        metrics = {key: (None if v is None else float(v)) for key, v in metrics.items()}
+        num_labeled = sum(1 for c in self.pool.labeled_at.values() if c <= k)
+        self._mark_done(k, 'eval', metrics=metrics, num_labeled=num_labeled,
+                        percent_labeled=100.0 * num_labeled / len(self.pool.pool_ids))
+
+    def _acquire(self, k, runner):
+        out_file = osp.join(self._cycle_dir(k), 'selection.json')
+        if not osp.isfile(out_file):
+            runner = runner or self._trained_runner(k)
+            hook = next(h for h in runner.hooks if isinstance(h, AcquisitionHook))
+            hook.after_train(runner)
+        selection = read_json(out_file, 'Selection')
+        if dist.get_rank() == 0:
+            self.pool.label(selection['ids'], cycle=k + 1)
+            self.state.labeled = self.pool.state_dict()['labeled']
+            self._write_added(k + 1)
+        else:
+            self.pool.labeled_at.update((s, k + 1) for s in selection['ids'])
+        self._mark_done(k, 'acquire', acquisition=selection['acquisition'],
+                        diagnostics=selection['diagnostics'], info=selection['info'])
+
+    def _drop_old_checkpoints(self, k):
+        if self.al_cfg['keep_checkpoints'] != 'last' or dist.get_rank() != 0:
+            return
+        for old in range(k):
+            cycle_dir = self._cycle_dir(old)
+            for name in os.listdir(cycle_dir) if osp.isdir(cycle_dir) else []:
+                if name.endswith('.pth'):
+                    os.remove(osp.join(cycle_dir, name))
+
+    def run(self):
+        """Run every unfinished phase; returns the results dict (also results.json)."""
+        started = time.time()
+        for k in range(self.num_cycles + 1):
+            runner = None
+            print_progress(f'cycle {k}/{self.num_cycles}: '
+                           f'{sum(1 for c in self.pool.labeled_at.values() if c <= k)} labeled')
+            if not self.state.is_done(k, 'train'):
+                runner = self._train(k)
+                # Fine-tuning starts the next cycle from this one's weights, so keep them.
+                if self.al_cfg['training'] == 'retrain':
+                    self._drop_old_checkpoints(k)
+                elif k > 0:
+                    self._drop_old_checkpoints(k - 1)
+            if not self.state.is_done(k, 'eval'):
+                runner = runner or self._trained_runner(k)
+                self._eval(k, runner)
+            if k < self.num_cycles and not self.state.is_done(k, 'acquire'):
+                self._acquire(k, runner)
+            if dist.get_rank() == 0:
+                write_results(self.work_dir, self.cfg, self.al_cfg, self.state)
+        if dist.get_rank() == 0:
+            print_progress(f'done in {time.time() - started:.0f} s; results in '
+                           f'{osp.join(self.work_dir, "results.json")}')
+        return read_json(osp.join(self.work_dir, 'results.json'), 'Results')
+
+
+def print_progress(message):
+    """A cycle-level progress line on the main process (mmengine logs the rest)."""
+    if dist.get_rank() == 0:
+        print(f'[mmseg_al] {message}', flush=True)
+
+
+def restart_work_dir(work_dir):
+    """Move an existing work dir aside (never delete results) and return the new name."""
+    if not osp.isdir(work_dir):
+        return None
+    backup = f'{work_dir.rstrip(os.sep)}.old-{time.strftime("%Y%m%d-%H%M%S")}'
+    shutil.move(work_dir, backup)
+    return backup
+
