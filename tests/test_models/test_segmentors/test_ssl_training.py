@@ -10,6 +10,7 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 
 from mmseg_al.datasets.ssl_dataloader import apply_ssl
+from mmseg_al.engine.al_loop import ALLoop
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 # The shipped base configs, shrunk to the tiny test model.
@@ -69,3 +70,34 @@ def test_resume_matches_an_uninterrupted_run(method, digit_root, tmp_path):
     if method == 'u2pl':
         assert int(actual['train_steps']) == 4
         assert any(k.startswith('teacher.') for k in actual)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('method', ['s4gan', 'u2pl'])
+def test_two_acquisition_cycles_with_ssl_complete(method, digit_root, tmp_path, monkeypatch):
+    # The driver's one SSL call, ``cfg = apply_ssl(cfg)`` at the end of each cycle's
+    # Runner config (idempotent, so harmless where the driver already makes it).
+    original = ALLoop._runner_cfg
+    monkeypatch.setattr(ALLoop, '_runner_cfg', lambda self, k: apply_ssl(original(self, k)))
+    cfg = Config(cycle_cfg(digit_root, str(tmp_path / 'al'), [], max_iters=2))
+    pool = cfg.train_dataloader.dataset.dataset
+    cfg.train_dataloader.dataset = pool
+    test_pipeline = [dict(type='LoadImageFromFile'), dict(type='LoadAnnotations'),
+                     dict(type='PackSegInputs')]
+    cfg.merge_from_dict(dict(
+        test_pipeline=test_pipeline,
+        val_dataloader=dict(batch_size=2, num_workers=0,
+                            sampler=dict(type='DefaultSampler', shuffle=False),
+                            dataset=dict(pool, ann_file='val.txt', pipeline=test_pipeline,
+                                         data_prefix=dict(img_path='img_dir/val',
+                                                          seg_map_path='ann_dir/val'))),
+        val_cfg=dict(type='ValLoop'), val_evaluator=dict(type='PerClassIoUMetric'),
+        active_learning=dict(initial=2, step=2, num_cycles=2, unit='images',
+                             acquisition=dict(type='EntropyAcquisition'), query_batch_size=4),
+        ssl=ssl_block(method)))
+    results = ALLoop(cfg, seed=0).run()
+    assert [c['num_labeled'] for c in results['cycles']] == [2, 4, 6]
+    assert all(c['mIoU'] is not None for c in results['cycles'])
+    last = tmp_path / 'al' / 'cycle_2' / 'iter_2.pth'
+    keys = torch.load(last, map_location='cpu', weights_only=False)['state_dict']
+    assert any(k.startswith('discriminator.' if method == 's4gan' else 'teacher.') for k in keys)
