@@ -1,3 +1,3 @@
-from . import backbones, decode_heads
+from mmseg_al.models import backbones, decode_heads, discriminators, optimizers, segmentors
 
-__all__ = ['backbones', 'decode_heads']
+__all__ = ['backbones', 'decode_heads', 'discriminators', 'optimizers', 'segmentors']
