@@ -55,3 +55,15 @@ def test_model_without_teacher_is_rejected():
 def test_bad_momentum_is_rejected():
     with pytest.raises(ValueError, match='momentum'):
         EMATeacherHook(momentum=0)
+
+
+@pytest.mark.parametrize('iteration, expected_momentum', [(4, 1.0), (10, 1.0), (13, 0.25)])
+def test_teacher_copies_the_student_until_start_iter(iteration, expected_momentum):
+    model = StudentTeacher()
+    student, teacher = snapshot(model.student), snapshot(model.teacher)
+    EMATeacherHook(momentum=0.01, start_iter=10).after_train_iter(
+        fake_runner(model, iteration), 0)
+    for key, value in model.teacher.state_dict().items():
+        if value.is_floating_point():
+            expected = (1 - expected_momentum) * teacher[key] + expected_momentum * student[key]
+            torch.testing.assert_close(value, expected, rtol=0, atol=1e-7)

@@ -10,9 +10,11 @@ from mmseg_al.registry import HOOKS
 class EMATeacherHook(Hook):
     """After every training iteration: ``teacher = (1 - m) * teacher + m * student``.
 
-    ``m = max(momentum, 1 / (iter + 1))``, U2PL's ramp (its decay is
-    ``min(1 - 1 / (iter + 1), 0.99)``): early on the teacher is the plain running
-    mean of the student's iterates, later an EMA with the fixed momentum. Floating
+    ``m = max(momentum, 1 / (iter - start_iter + 1))``, U2PL's ramp (its decay is
+    ``min(1 - 1 / (iter - start + 1), 0.99)``): early on the teacher is the plain
+    running mean of the student's iterates, later an EMA with the fixed momentum.
+    Before ``start_iter`` (a supervised-only warm-up) the teacher is a copy of the
+    student, so the average never includes the untrained first iterates. Floating
     point buffers (BatchNorm statistics) are averaged the same way and integer
     buffers copied, because the teacher runs in eval mode and never updates its
     own statistics. The iteration comes from the runner, so a resumed run continues
@@ -21,15 +23,17 @@ class EMATeacherHook(Hook):
     Args:
         momentum (float): the final weight of the student. Defaults to 0.01 (U2PL).
         interval (int): update every ``interval`` iterations. Defaults to 1.
+        start_iter (int): iteration at which averaging starts. Defaults to 0.
     """
 
     priority = 'ABOVE_NORMAL'
 
-    def __init__(self, momentum=0.01, interval=1):
+    def __init__(self, momentum=0.01, interval=1, start_iter=0):
         if not 0 < momentum <= 1:
             raise ValueError(f'momentum must be in (0, 1], got {momentum}.')
         self.momentum = momentum
         self.interval = interval
+        self.start_iter = start_iter
 
     @staticmethod
     def _model(runner):
@@ -46,7 +50,8 @@ class EMATeacherHook(Hook):
         if (runner.iter + 1) % self.interval:
             return
         model = self._model(runner)
-        ema_update(model.teacher, model.student, max(self.momentum, 1.0 / (runner.iter + 1)))
+        steps = max(runner.iter - self.start_iter, 0)
+        ema_update(model.teacher, model.student, max(self.momentum, 1.0 / (steps + 1)))
 
 
 @torch.no_grad()

@@ -105,7 +105,8 @@ class U2PLSegmentor(SemiBaseSegmentor):
 
     Args:
         segmentor (dict): config of the wrapped segmentor.
-        semi_train_cfg (dict): ``total_iters`` (required), ``unsup_weight`` (1.0),
+        semi_train_cfg (dict): ``total_iters`` (required), ``sup_only_iters`` (0; pair it
+            with ``EMATeacherHook(start_iter=...)``), ``unsup_weight`` (1.0),
             ``contrastive_weight`` (1.0), ``reliable_percent`` (80),
             ``low_entropy_percent`` (20), ``cutmix_prob`` (0.5), ``class_threshold``
             (0.3), ``low_rank`` (3), ``high_rank`` (20), ``temperature`` (0.5),
@@ -279,9 +280,13 @@ class U2PLSegmentor(SemiBaseSegmentor):
         loss_contrast = self._contrastive_loss(rep, rep_teacher, labels_onehot, teacher_probs,
                                                low_mask, high_mask, num_labeled, generator)
 
+        # Supervised-only warm-up (U2PL's sup_only_epoch): a teacher trained from scratch
+        # has nothing to teach yet, and its early guesses would be self-reinforced. The
+        # unsupervised terms are weighted 0 rather than skipped: the graph stays the same.
+        unsup_on = float(int(self.train_steps) > cfg('sup_only_iters', 0))
         losses.update(add_prefix(dict(
-            loss_pseudo=cfg('unsup_weight', 1.0) * loss_unsup,
-            loss_contrast=cfg('contrastive_weight', 1.0) * loss_contrast,
+            loss_pseudo=unsup_on * cfg('unsup_weight', 1.0) * loss_unsup,
+            loss_contrast=unsup_on * cfg('contrastive_weight', 1.0) * loss_contrast,
             reliable_pixel_frac=reliable_frac,
             anchor_pixel_frac=low_mask[num_labeled:].float().mean()), UNSUP_PREFIX))
         return losses

@@ -99,3 +99,11 @@ def test_total_iters_is_required():
     with pytest.raises(ValueError, match='total_iters'):
         MODELS.build(dict(type='U2PLSegmentor', segmentor=tiny_segmentor_cfg(),
                           semi_train_cfg=dict()))
+
+
+def test_supervised_only_warm_up_zeroes_the_unsupervised_terms():
+    model = build_u2pl(sup_only_iters=1, class_threshold=0.0).train()
+    first = model.loss(**model.data_preprocessor(make_batch(2, 2), True))
+    second = model.loss(**model.data_preprocessor(make_batch(2, 2, seed=1), True))
+    assert first['unsup.loss_pseudo'] == 0 and first['unsup.loss_contrast'] == 0
+    assert second['unsup.loss_pseudo'] > 0
