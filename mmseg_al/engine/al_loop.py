@@ -22,6 +22,7 @@ from mmengine import dist
 from mmengine.runner import Runner
 
 from mmseg_al.datasets.active_dataset import ActiveDataset
+from mmseg_al.datasets.ssl_dataloader import apply_ssl
 from mmseg_al.engine.hooks.acquisition_hook import AcquisitionHook
 from mmseg_al.engine.results import write_results
 from mmseg_al.engine.state import ALState, StateError, atomic_write_text, read_json
@@ -179,7 +180,8 @@ class ALLoop:
             cfg.resume, cfg.load_from = True, None
         elif self.al_cfg['training'] == 'finetune' and k > 0:
             cfg.resume, cfg.load_from = False, self.state.cycle(k - 1)['checkpoint']
-        return cfg
+        # "-SSL": wrap the model and mix the unlabeled view into every batch.
+        return apply_ssl(cfg)
 
     def _trained_runner(self, k):
         """A Runner of cycle ``k`` holding the weights its train phase ended with."""
