@@ -201,7 +201,8 @@ class ALLoop:
 
     def _eval(self, k, runner):
         metrics = runner.val()
-        metrics = {key: (None if v is None else float(v)) for key, v in metrics.items()}
+        # IoUMetric reports percent with 2 decimals; float32 noise beyond that is dropped.
+        metrics = {key: (None if v is None else round(float(v), 4)) for key, v in metrics.items()}
         num_labeled = sum(1 for c in self.pool.labeled_at.values() if c <= k)
         self._mark_done(k, 'eval', metrics=metrics, num_labeled=num_labeled,
                         percent_labeled=100.0 * num_labeled / len(self.pool.pool_ids))
