@@ -166,6 +166,15 @@ def test_prepare_resumes_and_only_redoes_what_is_missing(tmp_path):
     assert not [n for _, _, names in os.walk(out) for n in names if n.startswith('.tmp_')]
 
 
+def test_too_small_a_release_for_the_pools_is_reported(tmp_path):
+    make_raw_tree(str(tmp_path / 'raw'))
+    out = str(tmp_path / 'a2d2')
+    with pytest.raises(SystemExit, match='frames are converted, but the pools could not be '
+                       r'built: Pool-0f needs 2640'):
+        prepare_a2d2.main([str(tmp_path / 'raw'), out, '--nproc', '1'])
+    assert osp.isfile(osp.join(out, 'manifest.csv'))
+
+
 def test_missing_raw_release_names_the_path(tmp_path):
     with pytest.raises(SystemExit, match=r'No A2D2 semantic release at .*class_list\.json'):
         prepare_a2d2.main([str(tmp_path), str(tmp_path / 'out')])
