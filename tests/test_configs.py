@@ -112,6 +112,14 @@ def test_config_builds_its_datasets_and_model_on_tiny_data(path, tiny_data):
                 cfg.train_dataloader.dataset = dict(
                     type='ActiveDataset', dataset=cfg.train_dataloader.dataset, view='labeled')
                 cfg = apply_ssl(cfg)
+            if 'train_dataloader' in cfg:  # a runnable experiment, not a model base
+                # The Runner gives a model without its own preprocessor the config's
+                # top-level one (an SSL wrapper, for instance); mmseg's batching needs
+                # exactly one of size (pad to the crop) and size_divisor.
+                cfg.model.setdefault('data_preprocessor', cfg.get('data_preprocessor'))
+                preprocessor = cfg.model.data_preprocessor
+                assert (preprocessor.get('size') is None) != (
+                    preprocessor.get('size_divisor') is None)
             _check_model_builds(cfg.model)
             # The head predicts the dataset's classes (VOC's 21 vs the driving sets' 19).
             assert set(_num_classes_in(cfg.model)) <= classes or not classes

@@ -5,4 +5,6 @@ _base_ = [
     '../_base_/default_runtime.py',
     '../_base_/al/equal.py',
 ]
-model = dict(decode_head=dict(num_classes=21))
+crop_size = (321, 321)
+data_preprocessor = dict(size=crop_size)
+model = dict(data_preprocessor=data_preprocessor, decode_head=dict(num_classes=21))

@@ -5,3 +5,6 @@ _base_ = [
     '../_base_/default_runtime.py',
     '../_base_/al/random.py',
 ]
+crop_size = (256, 512)
+data_preprocessor = dict(size=crop_size)
+model = dict(data_preprocessor=data_preprocessor)

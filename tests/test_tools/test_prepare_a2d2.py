@@ -181,19 +181,23 @@ def test_missing_raw_release_names_the_path(tmp_path):
 
 
 @pytest.mark.slow
-def test_a2d2_3k_runs_three_cycles_end_to_end(tmp_path):
-    """Raw A2D2 layout -> prepare -> the A2D2-3K experiment config (3 cycles), tiny."""
+@pytest.mark.parametrize('config, method, ssl', [
+    ('entropy_a2d2_3k', 'EntropyAcquisition', None),
+    ('coreset_ssl_a2d2_3k', 'CoresetAcquisition', 'S4GANSegmentor')])
+def test_a2d2_3k_runs_three_cycles_end_to_end(tmp_path, config, method, ssl):
+    """Raw A2D2 layout -> prepare -> an A2D2-3K experiment config (3 cycles), tiny."""
     make_raw_tree(str(tmp_path / 'raw'), block=12)  # 60x48 px raw, 20x16 prepared
     data_root = str(tmp_path / 'a2d2')
     prepare_a2d2.main([str(tmp_path / 'raw'), data_root, '--nproc', '1', '--no-pools'])
     # The experiment as configured, scaled down: 2 images a cycle instead of 1,000 (the
     # tree has 8 train frames), the digit-scene network instead of WRN-38, 2 iterations.
-    cfg = Config.fromfile(osp.join(REPO_ROOT, 'configs', 'al', 'entropy_a2d2_3k.py'))
+    cfg = Config.fromfile(osp.join(REPO_ROOT, 'configs', 'al', f'{config}.py'))
     assert cfg.active_learning.unit == 'images' and cfg.active_learning.num_cycles == 2
     cfg.model = Config.fromfile(osp.join(REPO_ROOT, 'configs', '_base_', 'models',
                                          'deeplabv3plus_r18_digits.py')).model
     cfg.model.decode_head.num_classes = 19
     cfg.model.decode_head.loss_decode.pop('class_weight')  # the digits' 11 weights
+    cfg.data_preprocessor = cfg.model.data_preprocessor
     cfg.merge_from_dict({
         'active_learning.initial': 2, 'active_learning.step': 2,
         'train_cfg.max_iters': 2, 'param_scheduler': [
@@ -202,16 +206,16 @@ def test_a2d2_3k_runs_three_cycles_end_to_end(tmp_path):
         'train_dataloader.dataset.data_root': data_root,
         'val_dataloader.num_workers': 0, 'val_dataloader.dataset.data_root': data_root})
     cfg.test_dataloader = cfg.val_dataloader
-    config = str(tmp_path / 'entropy_a2d2_3k_tiny.py')
-    cfg.dump(config)
+    tiny_config = str(tmp_path / f'{config}_tiny.py')
+    cfg.dump(tiny_config)
     work_dir = str(tmp_path / 'work')
-    run = subprocess.run([sys.executable, osp.join(REPO_ROOT, 'tools', 'al_train.py'), config,
+    run = subprocess.run([sys.executable, osp.join(REPO_ROOT, 'tools', 'al_train.py'), tiny_config,
                           '--work-dir', work_dir], capture_output=True, text=True,
                          env={**os.environ, 'OMP_NUM_THREADS': '1'})
     assert run.returncode == 0, run.stderr[-3000:]
     with open(osp.join(work_dir, 'results.json')) as f:
         results = json.load(f)
-    assert results['method'] == 'EntropyAcquisition'
+    assert results['method'] == method and results['ssl'] == ssl
     assert [c['num_labeled'] for c in results['cycles']] == [2, 4, 6]
     assert all(0 <= c['mIoU'] <= 100 for c in results['cycles'])
     picked = []
