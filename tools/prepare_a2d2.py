@@ -118,9 +118,14 @@ def _atomic_write_png(path, array):
         raise OSError(f'Could not encode {path}')
     os.makedirs(osp.dirname(path), exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=osp.dirname(path), prefix='.tmp_', suffix='.png')
-    with os.fdopen(fd, 'wb') as f:
-        f.write(encoded.tobytes())
-    os.replace(tmp, path)
+    try:
+        with os.fdopen(fd, 'wb') as f:
+            f.write(encoded.tobytes())
+        os.replace(tmp, path)
+    except BaseException:
+        if osp.exists(tmp):
+            os.remove(tmp)
+        raise
 
 
 _TABLE = None
