@@ -162,7 +162,7 @@ class ALLoop:
         cfg.train_dataloader.dataset = dict(type='ActiveDataset', dataset=pool_cfg,
                                             state_file=self.state_path, cycle=k, view='labeled')
         # Validation runs once per cycle, in the eval phase.
-        cfg.train_cfg.val_interval = cfg.train_cfg.max_iters + 1
+        cfg.train_cfg.val_begin = cfg.train_cfg.max_iters + 1
         hooks = list(cfg.get('custom_hooks', []))
         hooks.append(dict(type='IterSeedHook', seed=self.seed * 1000 + k))
         if k < self.num_cycles:
