@@ -77,7 +77,8 @@ class MixedBatchSampler(Sampler):
         generator.manual_seed(self.seed + source)
         size = self.source_sizes[source]
         while True:
-            order = torch.randperm(size, generator=generator) if self.shuffle else torch.arange(size)
+            order = (torch.randperm(size, generator=generator) if self.shuffle
+                     else torch.arange(size))
             yield from order.tolist()
 
     def __iter__(self):

@@ -117,3 +117,34 @@ def test_mixed_batches_keep_the_ratio_and_never_read_unlabeled_labels(digit_root
         assert all('seg_map_path' not in s.metainfo for s in samples[2:])
     assert seen_unlabeled == set(unlabeled_ids)
     assert {osp.basename(p)[:-4] for p in loaded} == set(labeled_ids)
+
+
+CONFIG_DIR = osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'configs', 'al')
+SSL_CONFIGS = sorted(f for f in os.listdir(CONFIG_DIR) if '_ssl_digits_' in f)
+
+
+def test_every_acquisition_has_both_ssl_configs():
+    supervised = {f.split('_digits_')[0] for f in os.listdir(CONFIG_DIR)
+                  if f.endswith('_digits_pool11f.py') and '_ssl_' not in f and 'full' not in f}
+    assert len(supervised) == 5
+    assert set(SSL_CONFIGS) == {f'{a}_ssl_digits_pool11f.py' for a in supervised} | {
+        f'{a}_u2pl_ssl_digits_pool11f.py' for a in supervised}
+
+
+@pytest.mark.parametrize('name', SSL_CONFIGS)
+def test_ssl_config_is_its_supervised_sibling_plus_the_switch(name):
+    from mmseg_al.compat import adapt_cfg_to_device
+    from mmseg_al.registry import MODELS
+    init_default_scope('mmseg_al')
+    cfg = Config.fromfile(osp.join(CONFIG_DIR, name))
+    sibling = Config.fromfile(osp.join(
+        CONFIG_DIR, name.replace('_u2pl_ssl_', '_').replace('_ssl_', '_')))
+    ssl = cfg.pop('ssl')
+    assert cfg.to_dict() == sibling.to_dict()
+    cfg.ssl = ssl
+    pool = cfg.train_dataloader.dataset
+    cfg.train_dataloader.dataset = dict(type='ActiveDataset', dataset=pool, view='labeled')
+    model = MODELS.build(adapt_cfg_to_device(apply_ssl(cfg), 'none').model)
+    expected = 'U2PLSegmentor' if '_u2pl_' in name else 'S4GANSegmentor'
+    assert type(model).__name__ == expected
+    assert model.inference_segmentor.decode_head.num_classes == 11

@@ -2,6 +2,8 @@
 import os
 import os.path as osp
 import shutil
+import subprocess
+import sys
 
 import pytest
 import torch
@@ -101,3 +103,19 @@ def test_two_acquisition_cycles_with_ssl_complete(method, digit_root, tmp_path, 
     last = tmp_path / 'al' / 'cycle_2' / 'iter_2.pth'
     keys = torch.load(last, map_location='cpu', weights_only=False)['state_dict']
     assert any(k.startswith('discriminator.' if method == 's4gan' else 'teacher.') for k in keys)
+
+
+@pytest.mark.slow
+def test_u2pl_trains_under_ddp(digit_root, tmp_path):
+    worker = osp.join(osp.dirname(osp.abspath(__file__)), 'dist_u2pl_worker.py')
+    subprocess.run([sys.executable, '-m', 'torch.distributed.run', '--standalone',
+                    '--nproc_per_node', '2', worker, digit_root, str(tmp_path)],
+                   check=True, env=dict(os.environ, OMP_NUM_THREADS='1'), timeout=300)
+    ranks = [torch.load(tmp_path / f'rank{r}.pth', weights_only=False) for r in range(2)]
+    assert ranks[0]['train_steps'] == ranks[1]['train_steps'] == 3
+    # Gradients were averaged, so parameters agree exactly; BatchNorm statistics are
+    # per rank (no SyncBN on CPU, buffers not broadcast), as in any CPU DDP run.
+    for net in ('student', 'teacher'):
+        for key, value in ranks[0][net].items():
+            if not key.endswith(('running_mean', 'running_var', 'num_batches_tracked')):
+                assert torch.equal(value, ranks[1][net][key]), (net, key)
