@@ -36,7 +36,7 @@ def _full_forward_scores(model, acquisition, inputs, data_samples):
     with mc_dropout(model):
         for i, sample in enumerate(data_samples):
             with torch.random.fork_rng():
-                torch.manual_seed(acquisition._image_seed(sample.metainfo))
+                torch.manual_seed(acquisition.image_seed(sample.metainfo))
                 mc = torch.stack([
                     model.encode_decode(inputs[i:i + 1], [sample.metainfo]).softmax(1)
                     for _ in range(acquisition.num_samples)])
