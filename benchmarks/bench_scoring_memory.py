@@ -3,19 +3,25 @@
 Scoring streams batch by batch and keeps one number per image, so the peak may
 grow with the pool only by the per-image score structures (the score list and
 ``Selection.scores``), never by images or probability maps. Each pool size runs
-in a fresh process (so allocator caches from one run cannot hide the other's
-peak) and reports the peak RSS above the RSS just before ``select`` (see
-``peak_rss.py``). Images are generated on access, so the pool itself takes no
-memory.
+in a fresh process and reports two peaks during ``select``: the process RSS above
+its value just before (all memory, torch tensors included; see ``peak_rss.py``),
+and the Python-object peak from
+``tracemalloc`` (explicit accounting of what is kept per image; it cannot see
+torch's tensor storage). Images are generated on access, so the pool itself
+takes no memory. The children pin glibc's mmap threshold (MALLOC_MMAP_THRESHOLD_):
+by default glibc raises it after large frees, so freed per-batch tensors stay in a
+growing heap and RSS drifts by tens of MiB between runs, which is not live memory.
 
-Run: ``python benchmarks/bench_scoring_memory.py`` (BALD, T = 20, pools of 40 and
-400 images of 64x128); ``--method entropy`` or ``--num-images`` to change.
+Run: ``python benchmarks/bench_scoring_memory.py`` (BALD, T = 20, pools of 100 and
+1,000 images of 64x128); ``--method entropy`` or ``--num-images`` to change.
 """
 import argparse
 import json
+import os
 import os.path as osp
 import subprocess
 import sys
+import tracemalloc
 
 import torch
 
@@ -67,11 +73,14 @@ def measure(args):
     if args.method == 'bald':
         cfg['num_samples'] = args.num_samples
     acquisition = ACQUISITIONS.build(cfg)
+    tracemalloc.start()
     with PeakRSS() as memory:
         selection = acquisition.select(ctx, args.child // 10)
+    python_peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
     score_bytes = sys.getsizeof(selection.scores) + sum(
         sys.getsizeof(v) for v in selection.scores.values())
-    print(json.dumps(dict(extra=memory.extra, score_bytes=score_bytes,
+    print(json.dumps(dict(extra=memory.extra, python_peak=python_peak, score_bytes=score_bytes,
                           num_classes=model.decode_head.num_classes)))
 
 
@@ -81,7 +90,7 @@ def main():
         REPO, 'configs/_base_/models/deeplabv3plus_r18_digits_mcd.py'))
     parser.add_argument('--method', choices=sorted(METHODS), default='bald')
     parser.add_argument('--num-samples', type=int, default=20, help='T for BALD')
-    parser.add_argument('--num-images', type=int, default=40, help='the smaller pool')
+    parser.add_argument('--num-images', type=int, default=100, help='the smaller pool')
     parser.add_argument('--batch-size', type=int, default=4)
     parser.add_argument('--size', type=int, nargs=2, default=[64, 128], metavar=('H', 'W'))
     parser.add_argument('--child', type=int, help=argparse.SUPPRESS)
@@ -92,25 +101,27 @@ def main():
     peaks = {}
     for num in (args.num_images, 10 * args.num_images):
         command = [sys.executable, __file__, '--child', str(num)] + sys.argv[1:]
-        out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+        env = dict(os.environ, MALLOC_MMAP_THRESHOLD_='131072')
+        out = subprocess.run(command, check=True, capture_output=True, text=True,
+                             env=env).stdout
         peaks[num] = json.loads(out.strip().splitlines()[-1])
     small, large = (peaks[n] for n in sorted(peaks))
     growth = large['extra'] - small['extra']
+    python_growth = large['python_peak'] - small['python_peak']
     height, width = args.size
     prob_map = large['num_classes'] * height * width * 4
+    extra_images = 9 * args.num_images
     mib = 2**20
-    print(f'{args.method}: peak RSS above start of select, pool {args.num_images}: '
-          f'{small["extra"] / mib:.1f} MiB; pool {10 * args.num_images}: '
-          f'{large["extra"] / mib:.1f} MiB')
-    print(f'growth for 10x the pool: {growth / mib:.2f} MiB; score structures of the large '
-          f'pool: {large["score_bytes"] / mib:.2f} MiB; one image probability map: '
-          f'{prob_map / mib:.2f} MiB')
-    per_image = growth / (9 * args.num_images)
-    print(f'growth per extra image: {per_image:.0f} bytes (one input image: '
-          f'{3 * height * width} bytes, one probability map: {prob_map} bytes); '
-          f'RSS sampling noise is a few MiB')
-    print(f'grows by less than the score structures + one probability map: '
-          f'{growth < large["score_bytes"] + prob_map}')
+    print(f'{args.method}, pools of {args.num_images} and {10 * args.num_images} images '
+          f'{height}x{width}')
+    print(f'peak RSS above start of select: {small["extra"] / mib:.1f} MiB and '
+          f'{large["extra"] / mib:.1f} MiB: growth {growth / mib:+.1f} MiB '
+          f'({growth / extra_images:+.0f} bytes per extra image)')
+    print(f'Python-object peak (tracemalloc): {small["python_peak"] / mib:.2f} MiB and '
+          f'{large["python_peak"] / mib:.2f} MiB: growth {python_growth / mib:+.2f} MiB; '
+          f'score structures of the large pool: {large["score_bytes"] / mib:.2f} MiB')
+    print(f'for scale: keeping one probability map per image would add '
+          f'{extra_images * prob_map / mib:.0f} MiB ({prob_map} bytes per image)')
 
 
 if __name__ == '__main__':

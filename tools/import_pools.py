@@ -20,7 +20,11 @@ def main(argv=None):
     parser.add_argument('data_root', help='A2D2 root prepared by tools/prepare_a2d2.py')
     parser.add_argument('--split', type=int, default=1, help='which split_<n> to import')
     args = parser.parse_args(argv)
-    for name, size in import_author_pools(args.author_dir, args.data_root, args.split).items():
+    try:
+        imported = import_author_pools(args.author_dir, args.data_root, args.split)
+    except (FileNotFoundError, ValueError) as err:
+        sys.exit(f'error: {err}')
+    for name, size in imported.items():
         print(f'{pool_path(args.data_root, name)}: {size} frames')
     return 0
 

@@ -118,9 +118,14 @@ def _atomic_write_png(path, array):
         raise OSError(f'Could not encode {path}')
     os.makedirs(osp.dirname(path), exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=osp.dirname(path), prefix='.tmp_', suffix='.png')
-    with os.fdopen(fd, 'wb') as f:
-        f.write(encoded.tobytes())
-    os.replace(tmp, path)
+    try:
+        with os.fdopen(fd, 'wb') as f:
+            f.write(encoded.tobytes())
+        os.replace(tmp, path)
+    except BaseException:
+        if osp.exists(tmp):
+            os.remove(tmp)
+        raise
 
 
 _TABLE = None
@@ -244,7 +249,12 @@ def main(argv=None):
     if unlabeled:
         print(f'{len(unlabeled)} images have no label and were skipped (listed in {REPORT}).')
     if not args.no_pools:
-        for name, (size, built) in build_a2d2_pools(args.out_root, seed=args.pool_seed).items():
+        try:
+            pools = build_a2d2_pools(args.out_root, seed=args.pool_seed)
+        except ValueError as err:  # too few train frames for the paper's pool sizes
+            raise SystemExit(f'error: the frames are converted, but the pools could not be '
+                             f'built: {err}')
+        for name, (size, built) in pools.items():
             print(f'{pool_path(args.out_root, name)}: {size} frames'
                   + ('' if built else ' (kept the existing file)'))
     return 0

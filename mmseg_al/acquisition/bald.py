@@ -85,7 +85,7 @@ class BALDAcquisition(ScoreAcquisition):
         device = image_feats[0].device
         sum_probs = sum_entropy = 0
         with torch.random.fork_rng(devices=[device] if device.type == 'cuda' else []):
-            torch.manual_seed(self._image_seed(metainfo))
+            torch.manual_seed(self.image_seed(metainfo))
             for start in range(0, self.num_samples, self.samples_per_forward):
                 count = min(self.samples_per_forward, self.num_samples - start)
                 logits = stochastic_part([f.expand(count, *f.shape[1:]) for f in image_feats])
@@ -95,7 +95,8 @@ class BALDAcquisition(ScoreAcquisition):
                 sum_entropy = sum_entropy + pixel_entropy(probs).sum(0, keepdim=True)
         return sum_probs / self.num_samples, sum_entropy / self.num_samples
 
-    def _image_seed(self, metainfo):
+    def image_seed(self, metainfo):
+        """Seed of one image's dropout masks: (experiment seed, cycle, image path)."""
         key = f'{self._seed[0]}:{self._seed[1]}:{metainfo.get("img_path", "")}'
         return zlib.crc32(key.encode())
 

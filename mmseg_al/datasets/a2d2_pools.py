@@ -99,6 +99,9 @@ def import_author_pools(author_dir, data_root, split=1):
     Returns:
         dict[str, int]: pool name -> number of ids written.
     """
+    if not osp.isdir(author_dir):
+        raise FileNotFoundError(f'{author_dir} is not a folder; expected the data/pools/a2d2 '
+                                'folder of a clone of sud0301/best_practices_ALSS.')
     manifest = SequenceManifest.read(osp.join(data_root, MANIFEST_FILE))
     pools = {}
     for folder in sorted(os.listdir(author_dir)):

@@ -22,6 +22,7 @@ from mmengine import dist
 from mmengine.runner import Runner
 
 from mmseg_al.datasets.active_dataset import ActiveDataset
+from mmseg_al.datasets.ssl_dataloader import apply_ssl
 from mmseg_al.engine.hooks.acquisition_hook import AcquisitionHook
 from mmseg_al.engine.results import write_results
 from mmseg_al.engine.state import ALState, StateError, atomic_write_text, read_json
@@ -161,7 +162,7 @@ class ALLoop:
         cfg.train_dataloader.dataset = dict(type='ActiveDataset', dataset=pool_cfg,
                                             state_file=self.state_path, cycle=k, view='labeled')
         # Validation runs once per cycle, in the eval phase.
-        cfg.train_cfg.val_interval = cfg.train_cfg.max_iters + 1
+        cfg.train_cfg.val_begin = cfg.train_cfg.max_iters + 1
         hooks = list(cfg.get('custom_hooks', []))
         hooks.append(dict(type='IterSeedHook', seed=self.seed * 1000 + k))
         if k < self.num_cycles:
@@ -179,7 +180,8 @@ class ALLoop:
             cfg.resume, cfg.load_from = True, None
         elif self.al_cfg['training'] == 'finetune' and k > 0:
             cfg.resume, cfg.load_from = False, self.state.cycle(k - 1)['checkpoint']
-        return cfg
+        # "-SSL": wrap the model and mix the unlabeled view into every batch.
+        return apply_ssl(cfg)
 
     def _trained_runner(self, k):
         """A Runner of cycle ``k`` holding the weights its train phase ended with."""
@@ -199,7 +201,8 @@ class ALLoop:
 
     def _eval(self, k, runner):
         metrics = runner.val()
-        metrics = {key: (None if v is None else float(v)) for key, v in metrics.items()}
+        # IoUMetric reports percent with 2 decimals; float32 noise beyond that is dropped.
+        metrics = {key: (None if v is None else round(float(v), 4)) for key, v in metrics.items()}
         num_labeled = sum(1 for c in self.pool.labeled_at.values() if c <= k)
         self._mark_done(k, 'eval', metrics=metrics, num_labeled=num_labeled,
                         percent_labeled=100.0 * num_labeled / len(self.pool.pool_ids))

@@ -29,7 +29,7 @@ def experiment_results(cfg, al_cfg, state):
     return dict(
         config=cfg.filename,
         method=al_cfg['acquisition']['type'],
-        ssl=al_cfg.get('ssl'),
+        ssl=(cfg.get('ssl') or {}).get('model', {}).get('type'),
         seed=state.seed,
         cycles=cycles,
         auc={b: auc_at_budget(x, y, float(b)) if cycles else None for b in budgets},

@@ -6,7 +6,8 @@ from mmseg_al.acquisition.base import iterate_batches
 from mmseg_al.acquisition.functional import bald_scores
 from mmseg_al.acquisition.mc_dropout import mc_dropout
 
-from tiny_segmentor import build_tiny_model, make_context, query_loader
+from tiny_segmentor import (build_segmentor, build_tiny_model, make_context, query_loader,
+                            tiny_deeplabv3plus_cfg)
 
 
 def test_model_without_decoder_dropout_is_rejected():
@@ -35,7 +36,7 @@ def _full_forward_scores(model, acquisition, inputs, data_samples):
     with mc_dropout(model):
         for i, sample in enumerate(data_samples):
             with torch.random.fork_rng():
-                torch.manual_seed(acquisition._image_seed(sample.metainfo))
+                torch.manual_seed(acquisition.image_seed(sample.metainfo))
                 mc = torch.stack([
                     model.encode_decode(inputs[i:i + 1], [sample.metainfo]).softmax(1)
                     for _ in range(acquisition.num_samples)])
@@ -83,3 +84,23 @@ def test_scores_do_not_depend_on_batching_or_chunking():
 def test_rejects_too_few_samples():
     with pytest.raises(ValueError, match='num_samples'):
         BALDAcquisition(num_samples=1)
+
+
+@torch.no_grad()
+def test_study_mcd_head_with_dropout_after_each_decoder_conv():
+    """The project's WRN-38 decoder (``*_mcd.py``): three sampling layers, all used."""
+    cfg = tiny_deeplabv3plus_cfg()
+    cfg['decode_head'] = dict(type='DeepLabV3PlusHead', in_channels=64, in_index=3, channels=16,
+                              dilations=(1, 2, 3, 4), c1_in_channels=8, c1_channels=4,
+                              decoder_dropout_ratio=0.5, dropout_ratio=0.5, num_classes=3,
+                              norm_cfg=dict(type='BN'), align_corners=False)
+    model = build_segmentor(cfg)
+    model.decode_head.conv_seg.weight.mul_(100)
+    with mc_dropout(model) as layers:
+        assert len(layers) == 3
+    acquisition = BALDAcquisition(num_samples=4, samples_per_forward=1)
+    batch = next(iterate_batches(model, make_context(model, 3).unlabeled_loader, 'x'))
+    ours = acquisition.score_batch(model, *batch)
+    assert ours.tolist() == pytest.approx(
+        _full_forward_scores(model, acquisition, *batch).tolist(), rel=1e-4)
+    assert min(ours) > 1e-3

@@ -10,7 +10,7 @@ from mmseg.structures import SegDataSample
 from torch.utils.data import DataLoader
 
 from mmseg_al.acquisition.base import AcquisitionContext
-from mmseg.registry import MODELS
+from mmseg_al.registry import MODELS
 
 
 def tiny_deeplabv3plus_cfg(num_classes=3, dropout_ratio=0.1):
@@ -33,7 +33,7 @@ def tiny_deeplabv3plus_cfg(num_classes=3, dropout_ratio=0.1):
 def build_segmentor(cfg, seed=0):
     """Build ``cfg`` as a Runner would (ConfigDict, mmseg scope), seeded, in eval mode."""
     torch.manual_seed(seed)
-    with DefaultScope.overwrite_default_scope('mmseg'):
+    with DefaultScope.overwrite_default_scope('mmseg_al'):
         return MODELS.build(ConfigDict(cfg)).eval()
 
 

@@ -171,3 +171,12 @@ def test_dataset_not_prepared(al_train, tmp_path):
                'val_dataloader.dataset.type=CityscapesDataset']
     expect_exit(al_train, [CONFIG, '--work-dir', str(tmp_path / 'w'), '--cfg-options', *options],
                 str(missing), 'README section')
+
+
+def test_finetune_starts_each_cycle_from_the_previous_weights(al_train, options, tmp_path):
+    run(al_train, tmp_path, options + ['active_learning.training=finetune'])
+    state = json.load(open(tmp_path / 'al_state.json'))
+    cycle0_checkpoint = state['cycles']['0']['checkpoint']
+    logs = [osp.join(root, f) for root, _, files in os.walk(tmp_path / 'cycle_1')
+            for f in files if f.endswith('.log')]
+    assert any(f'Load checkpoint from {cycle0_checkpoint}' in open(log).read() for log in logs)

@@ -9,6 +9,7 @@ import sys
 import cv2
 import numpy as np
 import pytest
+from mmengine.config import Config
 
 from mmseg_al.datasets.a2d2 import A2D2_CLASS_LIST, colour_classes
 
@@ -165,27 +166,56 @@ def test_prepare_resumes_and_only_redoes_what_is_missing(tmp_path):
     assert not [n for _, _, names in os.walk(out) for n in names if n.startswith('.tmp_')]
 
 
+def test_too_small_a_release_for_the_pools_is_reported(tmp_path):
+    make_raw_tree(str(tmp_path / 'raw'))
+    out = str(tmp_path / 'a2d2')
+    with pytest.raises(SystemExit, match='frames are converted, but the pools could not be '
+                       r'built: Pool-0f needs 2640'):
+        prepare_a2d2.main([str(tmp_path / 'raw'), out, '--nproc', '1'])
+    assert osp.isfile(osp.join(out, 'manifest.csv'))
+
+
 def test_missing_raw_release_names_the_path(tmp_path):
     with pytest.raises(SystemExit, match=r'No A2D2 semantic release at .*class_list\.json'):
         prepare_a2d2.main([str(tmp_path), str(tmp_path / 'out')])
 
 
 @pytest.mark.slow
-def test_a2d2_3k_runs_three_cycles_end_to_end(tmp_path):
-    """Raw A2D2 layout -> prepare -> the A2D2-3K experiment (3 cycles) on a tiny tree."""
+@pytest.mark.parametrize('config, method, ssl', [
+    ('entropy_a2d2_3k', 'EntropyAcquisition', None),
+    ('coreset_ssl_a2d2_3k', 'CoresetAcquisition', 'S4GANSegmentor')])
+def test_a2d2_3k_runs_three_cycles_end_to_end(tmp_path, config, method, ssl):
+    """Raw A2D2 layout -> prepare -> an A2D2-3K experiment config (3 cycles), tiny."""
     make_raw_tree(str(tmp_path / 'raw'), block=12)  # 60x48 px raw, 20x16 prepared
     data_root = str(tmp_path / 'a2d2')
     prepare_a2d2.main([str(tmp_path / 'raw'), data_root, '--nproc', '1', '--no-pools'])
-    config = tmp_path / 'a2d2_3k_tiny.py'
-    config.write_text(A2D2_3K_TINY.format(configs=osp.join(REPO_ROOT, 'configs'),
-                                          data_root=data_root))
+    # The experiment as configured, scaled down: 2 images a cycle instead of 1,000 (the
+    # tree has 8 train frames), the digit-scene network instead of WRN-38, 2 iterations.
+    cfg = Config.fromfile(osp.join(REPO_ROOT, 'configs', 'al', f'{config}.py'))
+    assert cfg.active_learning.unit == 'images' and cfg.active_learning.num_cycles == 2
+    cfg.model = Config.fromfile(osp.join(REPO_ROOT, 'configs', '_base_', 'models',
+                                         'deeplabv3plus_r18_digits.py')).model
+    cfg.model.decode_head.num_classes = 19
+    cfg.model.decode_head.loss_decode.pop('class_weight')  # the digits' 11 weights
+    cfg.data_preprocessor = cfg.model.data_preprocessor
+    cfg.merge_from_dict({
+        'active_learning.initial': 2, 'active_learning.step': 2,
+        'train_cfg.max_iters': 2, 'param_scheduler': [
+            dict(type='PolyLR', power=0.9, begin=0, end=2, by_epoch=False)],
+        'train_dataloader.batch_size': 2, 'train_dataloader.num_workers': 0,
+        'train_dataloader.dataset.data_root': data_root,
+        'val_dataloader.num_workers': 0, 'val_dataloader.dataset.data_root': data_root})
+    cfg.test_dataloader = cfg.val_dataloader
+    tiny_config = str(tmp_path / f'{config}_tiny.py')
+    cfg.dump(tiny_config)
     work_dir = str(tmp_path / 'work')
-    run = subprocess.run([sys.executable, osp.join(REPO_ROOT, 'tools', 'al_train.py'),
-                          str(config), '--work-dir', work_dir],
-                         capture_output=True, text=True, env={**os.environ, 'OMP_NUM_THREADS': '1'})
+    run = subprocess.run([sys.executable, osp.join(REPO_ROOT, 'tools', 'al_train.py'), tiny_config,
+                          '--work-dir', work_dir], capture_output=True, text=True,
+                         env={**os.environ, 'OMP_NUM_THREADS': '1'})
     assert run.returncode == 0, run.stderr[-3000:]
     with open(osp.join(work_dir, 'results.json')) as f:
         results = json.load(f)
+    assert results['method'] == method and results['ssl'] == ssl
     assert [c['num_labeled'] for c in results['cycles']] == [2, 4, 6]
     assert all(0 <= c['mIoU'] <= 100 for c in results['cycles'])
     picked = []
@@ -195,21 +225,3 @@ def test_a2d2_3k_runs_three_cycles_end_to_end(tmp_path):
     with open(osp.join(data_root, 'train.txt')) as f:
         train = f.read().split()
     assert len(picked) == len(set(picked)) == 6 and set(picked) <= set(train)
-
-
-# A2D2-3K (1,000 images a cycle, 3 cycles) scaled to the 8 train frames of the tiny tree,
-# with the small digit-scene network instead of WRN-38.
-A2D2_3K_TINY = """
-_base_ = ['{configs}/_base_/models/deeplabv3plus_r18_digits.py',
-          '{configs}/_base_/datasets/a2d2.py',
-          '{configs}/_base_/schedules/schedule_digits.py',
-          '{configs}/_base_/default_runtime.py',
-          '{configs}/_base_/al/entropy.py']
-active_learning = dict(unit='images', initial=2, step=2, num_cycles=2, report_budgets=())
-model = dict(decode_head=dict(num_classes=19))
-train_cfg = dict(max_iters=2, val_interval=2)
-param_scheduler = [dict(type='PolyLR', power=0.9, begin=0, end=2, by_epoch=False)]
-train_dataloader = dict(batch_size=2, num_workers=0, dataset=dict(data_root='{data_root}'))
-val_dataloader = dict(num_workers=0, dataset=dict(data_root='{data_root}'))
-test_dataloader = val_dataloader
-"""

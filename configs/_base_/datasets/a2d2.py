@@ -1,7 +1,8 @@
 # A2D2 prepared by tools/prepare_a2d2.py (docs/datasets.md, "A2D2"): 1/3 resolution
 # (640x402), the study's 19 classes, 256x512 random crops. The train set is the
 # active-learning pool: here all 40,135 train frames (the A2D2-3K task); the
-# a2d2_<pool>.py files narrow it to one of the paper's 2,640-frame pools.
+# a2d2_<pool>.py files narrow it to one of the paper's 2,640-frame pools. Experiments
+# pad batches to the crop (data_preprocessor.size = crop_size), as MMSeg's configs do.
 dataset_type = 'A2D2Dataset'
 data_root = 'data/a2d2'
 crop_size = (256, 512)

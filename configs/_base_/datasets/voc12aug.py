@@ -2,7 +2,8 @@
 # PascalVOCDataset, prepared with MMSeg's voc_aug.py converter plus the VOC train
 # labels copied into SegmentationClassAug (docs/datasets.md, "PASCAL-VOC aug"), so
 # the pool is one folder and one list (trainaug.txt). The study's 321x321 crops of
-# images rescaled by 0.5-1.5; 21 classes (set num_classes=21 in the model).
+# images rescaled by 0.5-1.5; 21 classes (experiments set num_classes=21 and pad batches
+# to the crop with data_preprocessor.size, as MMSeg's configs do).
 dataset_type = 'PascalVOCDataset'
 data_root = 'data/VOCdevkit/VOC2012'
 crop_size = (321, 321)
@@ -13,7 +14,6 @@ train_pipeline = [
     dict(type='RandomResize', scale=(500, 375), ratio_range=(0.5, 1.5), keep_ratio=True),
     dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
     dict(type='RandomFlip', prob=0.5),
-    dict(type='Pad', size=crop_size, pad_val=dict(img=0, seg=255)),
     dict(type='PackSegInputs'),
 ]
 test_pipeline = [

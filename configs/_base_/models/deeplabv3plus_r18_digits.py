@@ -41,6 +41,6 @@ model = dict(
         # Digits cover ~8 % of the pixels: without down-weighting the background
         # the model predicts only background for hundreds of iterations.
         loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0,
-                         class_weight=[0.1] + [1.0] * 10)),
+                         class_weight=[0.1] + [1.0] * 10, avg_non_ignore=True)),
     train_cfg=dict(),
     test_cfg=dict(mode='whole'))

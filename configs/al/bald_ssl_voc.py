@@ -1,0 +1,1 @@
+_base_ = ['./bald_voc.py', '../_base_/ssl/s4gan.py']

@@ -1,0 +1,1 @@
+_base_ = ['./entropy_voc_2-2.py', '../_base_/ssl/s4gan.py']

@@ -1,0 +1,1 @@
+_base_ = ['./equal_voc_5-5.py', '../_base_/ssl/s4gan.py']

@@ -1,0 +1,1 @@
+_base_ = ['./random_a2d2_poolaug.py', '../_base_/ssl/s4gan.py']

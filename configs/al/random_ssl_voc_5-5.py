@@ -1,0 +1,1 @@
+_base_ = ['./random_voc_5-5.py', '../_base_/ssl/s4gan.py']
