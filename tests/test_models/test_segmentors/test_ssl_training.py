@@ -76,11 +76,7 @@ def test_resume_matches_an_uninterrupted_run(method, digit_root, tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.parametrize('method', ['s4gan', 'u2pl'])
-def test_two_acquisition_cycles_with_ssl_complete(method, digit_root, tmp_path, monkeypatch):
-    # The driver's one SSL call, ``cfg = apply_ssl(cfg)`` at the end of each cycle's
-    # Runner config (idempotent, so harmless where the driver already makes it).
-    original = ALLoop._runner_cfg
-    monkeypatch.setattr(ALLoop, '_runner_cfg', lambda self, k: apply_ssl(original(self, k)))
+def test_two_acquisition_cycles_with_ssl_complete(method, digit_root, tmp_path):
     cfg = Config(cycle_cfg(digit_root, str(tmp_path / 'al'), [], max_iters=2))
     pool = cfg.train_dataloader.dataset.dataset
     cfg.train_dataloader.dataset = pool
