@@ -8,8 +8,8 @@ from mmseg.models.utils import resize
 from mmseg.utils import add_prefix
 
 from mmseg_al.models.segmentors.semi_base import (UNSUP_PREFIX, SemiBaseSegmentor,
-                                                  check_encoder_decoder, split_labeled,
-                                                  supervised_losses_and_logits)
+                                                  check_encoder_decoder, pseudo_label_loss,
+                                                  split_labeled, supervised_losses_and_logits)
 from mmseg_al.registry import MODELS
 
 # Keys of the OptimWrapperDict; they are also the names of the two submodules.
@@ -45,8 +45,8 @@ class S4GANSegmentor(SemiBaseSegmentor):
     The segmentor minimises cross-entropy on labeled images, plus a feature-matching
     loss (the discriminator's mean pooled features on predicted maps of unlabeled
     images should match those on ground-truth maps), plus self-training
-    cross-entropy on the unlabeled images whose predicted map the discriminator
-    scores above a threshold (argmax pseudo-labels). The discriminator learns BCE
+    cross-entropy (the segmentor's own loss) on the unlabeled images whose predicted
+    map the discriminator scores above a threshold (argmax pseudo-labels). The discriminator learns BCE
     real (ground truth) vs fake (prediction). Each network steps under its own
     optimiser (``optim_wrapper`` is an ``OptimWrapperDict`` keyed ``segmentor`` and
     ``discriminator``). At inference the model *is* the wrapped segmentor.
@@ -113,7 +113,8 @@ class S4GANSegmentor(SemiBaseSegmentor):
         selected = score_fake.detach() > self.st_threshold
         pseudo_labels = logits_u.detach().argmax(dim=1)
         if selected.any():
-            loss_st = F.cross_entropy(logits_u[selected], pseudo_labels[selected])
+            loss_st = pseudo_label_loss(self.segmentor.decode_head, logits_u[selected],
+                                        pseudo_labels[selected])
         else:
             loss_st = logits_u.sum() * 0  # keeps the graph identical across iterations
         losses.update(add_prefix(dict(

@@ -3,6 +3,7 @@ from abc import abstractmethod
 from typing import NamedTuple
 
 import torch
+import torch.nn.functional as F
 from mmseg.models.segmentors import BaseSegmentor
 from mmseg.utils import add_prefix
 
@@ -103,6 +104,30 @@ def supervised_losses_and_logits(segmentor, batch):
             losses.update(add_prefix(
                 head.loss(labeled_feats, batch.labeled_samples, segmentor.train_cfg), name))
     return add_prefix(losses, SUP_PREFIX), logits, head_features
+
+
+def pseudo_label_loss(decode_head, logits, labels):
+    """Cross-entropy on pseudo-labels with the class weights of the head's own loss.
+
+    Self-training must weigh classes as the supervised loss does (a plain
+    cross-entropy would, e.g., undo a down-weighted background). The head's
+    ``loss_by_feat`` is not used: mmseg 1.2.2's ``CrossEntropyLoss`` fails on
+    ignored pixels when it has class weights, and unreliable pixels are ignored.
+
+    Args:
+        decode_head (BaseDecodeHead): gives ``class_weight`` and ``ignore_index``.
+        logits (Tensor): (N, C, H, W). labels (Tensor): (N, H, W).
+
+    Returns:
+        Tensor: the class-weighted mean over the non-ignored pixels.
+    """
+    heads_losses = decode_head.loss_decode
+    if not isinstance(heads_losses, torch.nn.ModuleList):
+        heads_losses = [heads_losses]
+    class_weight = next((loss.class_weight for loss in heads_losses
+                         if getattr(loss, 'class_weight', None) is not None), None)
+    weight = None if class_weight is None else logits.new_tensor(class_weight)
+    return F.cross_entropy(logits, labels, weight=weight, ignore_index=decode_head.ignore_index)
 
 
 def check_encoder_decoder(segmentor):

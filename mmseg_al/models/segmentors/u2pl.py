@@ -10,7 +10,8 @@ from torch import nn
 
 from mmseg_al.models.segmentors.semi_base import (UNSUP_PREFIX, SemiBaseSegmentor, SplitBatch,
                                                   check_encoder_decoder, decode_with_features,
-                                                  split_labeled, supervised_losses_and_logits)
+                                                  pseudo_label_loss, split_labeled,
+                                                  supervised_losses_and_logits)
 from mmseg_al.registry import MODELS
 
 TEACHER = 'teacher'
@@ -66,23 +67,21 @@ def _cutmix(images, labels, probs, generator, area_ratio=0.5):
     return tuple(mixed)
 
 
-def reliable_pseudo_label_loss(logits, pseudo_labels, teacher_entropy, reliable_percent):
-    """Cross-entropy on the ``reliable_percent`` % lowest-entropy pseudo-labelled pixels.
+def reliable_pseudo_labels(pseudo_labels, teacher_entropy, reliable_percent):
+    """Keep the ``reliable_percent`` % lowest-entropy pseudo-labels; the rest become 255.
 
     Args:
-        logits (Tensor): student logits, (N, C, H, W).
         pseudo_labels (Tensor): teacher argmax, (N, H, W).
         teacher_entropy (Tensor): teacher per-pixel entropy, (N, H, W).
         reliable_percent (float): share of pixels (in %) kept, lowest entropy first.
 
     Returns:
-        tuple[Tensor, Tensor]: the loss and the fraction of pixels used.
+        tuple[Tensor, Tensor]: the targets (N, H, W) and the fraction of pixels kept.
     """
     threshold = torch.quantile(teacher_entropy.flatten().float(), reliable_percent / 100.0)
     reliable = teacher_entropy <= threshold
     targets = torch.where(reliable, pseudo_labels, torch.full_like(pseudo_labels, IGNORE_INDEX))
-    loss = F.cross_entropy(logits, targets, ignore_index=IGNORE_INDEX)
-    return loss, reliable.float().mean()
+    return targets, reliable.float().mean()
 
 
 @MODELS.register_module()
@@ -90,7 +89,7 @@ class U2PLSegmentor(SemiBaseSegmentor):
     """U2PL (Wang et al., CVPR 2022) around any ``EncoderDecoder``.
 
     A student is trained with (1) the wrapped segmentor's supervised losses,
-    (2) cross-entropy on the teacher's reliable (low-entropy) pseudo-labels of
+    (2) the segmentor's own loss on the teacher's reliable (low-entropy) pseudo-labels of
     CutMix-ed unlabeled images, and (3) a pixel contrastive loss: for every class,
     anchors are confident student features, the positive is the teacher's class
     prototype, and the negatives come from a per-class memory bank filled with
@@ -259,8 +258,8 @@ class U2PLSegmentor(SemiBaseSegmentor):
                                     align_corners=align).softmax(1))
         reliable_percent = 100 - (100 - cfg('reliable_percent', 80)) * (1 - progress)
         logits_u = resize(logits[num_labeled:], size, mode='bilinear', align_corners=align)
-        loss_unsup, reliable_frac = reliable_pseudo_label_loss(logits_u, pseudo_u, entropy_u,
-                                                               reliable_percent)
+        targets_u, reliable_frac = reliable_pseudo_labels(pseudo_u, entropy_u, reliable_percent)
+        loss_unsup = pseudo_label_loss(self.student.segmentor.decode_head, logits_u, targets_u)
 
         # Contrastive part, at the head's resolution.
         head_size = logits.shape[2:]

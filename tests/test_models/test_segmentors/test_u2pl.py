@@ -4,7 +4,8 @@ import torch.nn.functional as F
 from _tiny_ssl import make_batch, tiny_segmentor_cfg
 from mmengine.optim import build_optim_wrapper
 
-from mmseg_al.models.segmentors.u2pl import _cutmix, reliable_pseudo_label_loss
+from mmseg_al.models.segmentors.semi_base import pseudo_label_loss
+from mmseg_al.models.segmentors.u2pl import _cutmix, reliable_pseudo_labels
 from mmseg_al.registry import MODELS
 
 
@@ -17,15 +18,24 @@ def build_u2pl(predict_on='teacher', **semi_train_cfg):
 
 
 def test_reliable_pseudo_labels_keep_the_lowest_entropy_pixels():
-    logits = torch.randn(1, 3, 2, 2)
     pseudo = torch.tensor([[[0, 1], [2, 0]]])
     entropy = torch.tensor([[[0.1, 0.9], [0.5, 0.3]]])
-    loss, frac = reliable_pseudo_label_loss(logits, pseudo, entropy, reliable_percent=50)
-    # The two lowest-entropy pixels: (0, 0) with label 0 and (1, 1) with label 0.
-    expected = (F.cross_entropy(logits[:, :, 0, 0], torch.tensor([0])) +
-                F.cross_entropy(logits[:, :, 1, 1], torch.tensor([0]))) / 2
-    torch.testing.assert_close(loss, expected)
+    targets, frac = reliable_pseudo_labels(pseudo, entropy, reliable_percent=50)
+    assert targets.tolist() == [[[0, 255], [255, 0]]]
     assert frac.item() == 0.5
+
+
+def test_pseudo_label_loss_uses_the_heads_class_weights():
+    cfg = tiny_segmentor_cfg()
+    cfg.decode_head.loss_decode = dict(type='CrossEntropyLoss', avg_non_ignore=True,
+                                       class_weight=[0.1] + [1.0] * 10)
+    head = MODELS.build(cfg).decode_head
+    logits = torch.randn(1, 11, 2, 2)
+    targets = torch.tensor([[[0, 3], [255, 0]]])
+    per_pixel = F.cross_entropy(logits, targets, ignore_index=255, reduction='none')
+    weights = torch.tensor([[[0.1, 1.0], [0.0, 0.1]]])
+    expected = (per_pixel * weights).sum() / weights.sum()  # weighted mean, ignored out
+    torch.testing.assert_close(pseudo_label_loss(head, logits, targets), expected)
 
 
 def test_cutmix_pastes_one_box_of_the_next_image_consistently():
