@@ -194,6 +194,7 @@ class ALLoop:
     def _train(self, k):
         runner = Runner.from_cfg(self._runner_cfg(k))
         runner.train()
+        dist.barrier()  # rank 0 writes the checkpoint and last_checkpoint
         with open(osp.join(self._cycle_dir(k), 'last_checkpoint')) as f:
             checkpoint = f.read().strip()
         self._mark_done(k, 'train', checkpoint=checkpoint)
@@ -214,12 +215,10 @@ class ALLoop:
             hook = next(h for h in runner.hooks if isinstance(h, AcquisitionHook))
             hook.after_train(runner)
         selection = read_json(out_file, 'Selection')
+        self.pool.label(selection['ids'], cycle=k + 1)
+        self.state.labeled = self.pool.state_dict()['labeled']
         if dist.get_rank() == 0:
-            self.pool.label(selection['ids'], cycle=k + 1)
-            self.state.labeled = self.pool.state_dict()['labeled']
             self._write_added(k + 1)
-        else:
-            self.pool.labeled_at.update((s, k + 1) for s in selection['ids'])
         self._mark_done(k, 'acquire', acquisition=selection['acquisition'],
                         diagnostics=selection['diagnostics'], info=selection['info'])
 

@@ -180,3 +180,18 @@ def test_finetune_starts_each_cycle_from_the_previous_weights(al_train, options,
     logs = [osp.join(root, f) for root, _, files in os.walk(tmp_path / 'cycle_1')
             for f in files if f.endswith('.log')]
     assert any(f'Load checkpoint from {cycle0_checkpoint}' in open(log).read() for log in logs)
+
+
+def test_torchrun_launch_runs_the_cycles(tiny_al_options, tiny_scenes, tmp_path):
+    """tools/dist_al_train.sh with 2 gloo processes: both train, rank 0 writes the state."""
+    import subprocess
+    options = [o for o in tiny_al_options(tiny_scenes) if 'num_workers' not in o]
+    env = dict(os.environ, OMP_NUM_THREADS='1', PORT='29517')
+    subprocess.run(['bash', osp.join(REPO_ROOT, 'tools/dist_al_train.sh'),
+                    osp.join(REPO_ROOT, 'configs/al/entropy_digits_pool11f.py'), '2',
+                    '--work-dir', str(tmp_path), '--cfg-options', *options],
+                   check=True, env=env, timeout=300, cwd=REPO_ROOT)
+    results = json.load(open(tmp_path / 'results.json'))
+    assert [c['num_labeled'] for c in results['cycles']] == [6, 12]
+    assert len(labeled_state(tmp_path)) == 12
+    assert len(open(tmp_path / 'cycle_1' / 'labeled.txt').read().split()) == 6
