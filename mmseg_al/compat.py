@@ -84,6 +84,16 @@ def init_cpu_distributed():
         dist.init_process_group('gloo')
 
 
+def shutdown_distributed():
+    """Leave the process group together: a gloo process exiting while its peers still
+    talk to it can abort at interpreter shutdown ("terminate called without an active
+    exception")."""
+    import torch.distributed as dist
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
+
+
 def _replace_syncbn(node):
     if isinstance(node, dict):
         if node.get('type') == 'SyncBN':

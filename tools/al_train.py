@@ -19,7 +19,7 @@ from mmengine import dist
 from mmengine.config import Config, DictAction
 from mmengine.registry import init_default_scope
 
-from mmseg_al.compat import adapt_cfg_to_device, init_cpu_distributed
+from mmseg_al.compat import adapt_cfg_to_device, init_cpu_distributed, shutdown_distributed
 from mmseg_al.datasets.preparation import DatasetNotPreparedError, prepare_or_check
 from mmseg_al.engine.al_loop import ALLoop, ConfigError, restart_work_dir
 from mmseg_al.engine.state import StateError
@@ -67,6 +67,7 @@ def main(argv=None):
         ALLoop(cfg, seed=seed).run()
     except (ConfigError, DatasetNotPreparedError, StateError) as err:
         sys.exit(f'error: {err}')
+    shutdown_distributed()
 
 
 if __name__ == '__main__':

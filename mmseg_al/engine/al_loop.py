@@ -115,7 +115,9 @@ class ALLoop:
     # -- state ----------------------------------------------------------------
     def _load_or_init_state(self):
         digest = config_hash(self.cfg)
-        if osp.isfile(self.state_path):
+        exists = osp.isfile(self.state_path)
+        dist.barrier()  # every rank looks before rank 0 may write the file
+        if exists:
             state = ALState.load(self.state_path)
             if state.config_hash != digest or state.seed != self.seed:
                 raise StateError(
@@ -125,18 +127,16 @@ class ALLoop:
                     '--work-dir.')
             self.pool.load_state_dict(dict(labeled=state.labeled))
             return state
+        # The seeded initial set is the same on every rank; rank 0 writes it.
         state = ALState(self.state_path, self.seed, digest)
+        initial = np.random.default_rng(self.seed).choice(
+            len(self.pool.pool_ids), size=self.n_initial, replace=False)
+        self.pool.label([self.pool.pool_ids[i] for i in sorted(initial)], cycle=0)
+        state.labeled = self.pool.state_dict()['labeled']
         if dist.get_rank() == 0:
-            rng = np.random.default_rng(self.seed)
-            initial = rng.choice(len(self.pool.pool_ids), size=self.n_initial, replace=False)
-            self.pool.label([self.pool.pool_ids[i] for i in sorted(initial)], cycle=0)
-            state.labeled = self.pool.state_dict()['labeled']
             self._write_added(0)
             state.save()
         dist.barrier()
-        if dist.get_rank() != 0:
-            state = ALState.load(self.state_path)
-            self.pool.load_state_dict(dict(labeled=state.labeled))
         return state
 
     def _cycle_dir(self, k):

@@ -14,7 +14,7 @@ sys.path.insert(0, osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'te
 import torch  # noqa: E402
 from mmengine import dist  # noqa: E402
 
-from mmseg_al.compat import init_cpu_distributed  # noqa: E402
+from mmseg_al.compat import init_cpu_distributed, shutdown_distributed  # noqa: E402
 from mmseg_al.registry import ACQUISITIONS  # noqa: E402
 from tiny_segmentor import build_tiny_model, make_context  # noqa: E402
 
@@ -37,6 +37,7 @@ def main(checkpoint, out_dir):
                                     info=selection.info)
     with open(osp.join(out_dir, f'rank{dist.get_rank()}.json'), 'w') as f:
         json.dump(results, f)
+    shutdown_distributed()
 
 
 if __name__ == '__main__':

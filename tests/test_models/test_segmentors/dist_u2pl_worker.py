@@ -15,7 +15,8 @@ from mmengine.config import Config  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
-from mmseg_al.compat import adapt_cfg_to_device, init_cpu_distributed  # noqa: E402
+from mmseg_al.compat import (adapt_cfg_to_device, init_cpu_distributed,  # noqa: E402
+                             shutdown_distributed)
 from mmseg_al.datasets.ssl_dataloader import apply_ssl  # noqa: E402
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
@@ -34,6 +35,7 @@ def main(root, out_dir):
     torch.save(dict(student=model.student.state_dict(), teacher=model.teacher.state_dict(),
                     train_steps=int(model.train_steps)),
                osp.join(out_dir, f'rank{dist.get_rank()}.pth'))
+    shutdown_distributed()
 
 
 if __name__ == '__main__':
