@@ -32,7 +32,6 @@ from collections import defaultdict
 from multiprocessing import Pool
 
 import cv2
-import numpy as np
 from tqdm import tqdm
 
 import mmseg_al  # noqa: F401  (compatibility shims before mmseg loads)

@@ -200,11 +200,14 @@ class ALLoop:
         self._mark_done(k, 'train', checkpoint=checkpoint)
         return runner
 
+    def _num_labeled(self, k):
+        return sum(1 for c in self.pool.labeled_at.values() if c <= k)
+
     def _eval(self, k, runner):
         metrics = runner.val()
         # IoUMetric reports percent with 2 decimals; float32 noise beyond that is dropped.
         metrics = {key: (None if v is None else round(float(v), 4)) for key, v in metrics.items()}
-        num_labeled = sum(1 for c in self.pool.labeled_at.values() if c <= k)
+        num_labeled = self._num_labeled(k)
         self._mark_done(k, 'eval', metrics=metrics, num_labeled=num_labeled,
                         percent_labeled=100.0 * num_labeled / len(self.pool.pool_ids))
 
@@ -236,8 +239,7 @@ class ALLoop:
         started = time.time()
         for k in range(self.num_cycles + 1):
             runner = None
-            print_progress(f'cycle {k}/{self.num_cycles}: '
-                           f'{sum(1 for c in self.pool.labeled_at.values() if c <= k)} labeled')
+            print_progress(f'cycle {k}/{self.num_cycles}: {self._num_labeled(k)} labeled')
             if not self.state.is_done(k, 'train'):
                 runner = self._train(k)
                 # Fine-tuning starts the next cycle from this one's weights, so keep them.
@@ -252,9 +254,8 @@ class ALLoop:
                 self._acquire(k, runner)
             if dist.get_rank() == 0:
                 write_results(self.work_dir, self.cfg, self.al_cfg, self.state)
-        if dist.get_rank() == 0:
-            print_progress(f'done in {time.time() - started:.0f} s; results in '
-                           f'{osp.join(self.work_dir, "results.json")}')
+        print_progress(f'done in {time.time() - started:.0f} s; results in '
+                       f'{osp.join(self.work_dir, "results.json")}')
         return read_json(osp.join(self.work_dir, 'results.json'), 'Results')
 
 
