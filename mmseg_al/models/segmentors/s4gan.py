@@ -64,7 +64,7 @@ class S4GANSegmentor(SemiBaseSegmentor):
                  init_cfg=None):
         if get_world_size() > 1:
             # mmengine's DDP wrappers cannot step two optimisers over one shared forward.
-            raise NotImplementedError(
+            raise RuntimeError(
                 'S4GANSegmentor trains in a single process; run the -SSL experiment without '
                 'torchrun, or use U2PLSegmentor, which trains under DDP.')
         segmentor = copy.deepcopy(segmentor)
