@@ -27,7 +27,6 @@ import os
 import os.path as osp
 import re
 import sys
-import tempfile
 from collections import defaultdict
 from multiprocessing import Pool
 
@@ -39,7 +38,7 @@ from mmseg_al.datasets.a2d2 import (VAL_SEQUENCES, colour_classes, colour_lookup
                                     parse_sample_id, rgb_to_class_index)
 from mmseg_al.datasets.a2d2_pools import build_a2d2_pools, pool_path
 from mmseg_al.datasets.manifest import MANIFEST_FILE, FrameInfo, SequenceManifest, write_manifest
-from mmseg_al.engine.state import atomic_write_json, atomic_write_text
+from mmseg_al.engine.state import atomic_write_json, atomic_write_png, atomic_write_text
 
 SEMANTIC_DIR = 'camera_lidar_semantic'
 CLASS_LIST = 'class_list.json'
@@ -111,22 +110,6 @@ def scan(semantic_root, val_sequences):
     return jobs, unlabeled
 
 
-def _atomic_write_png(path, array):
-    ok, encoded = cv2.imencode('.png', array)
-    if not ok:
-        raise OSError(f'Could not encode {path}')
-    os.makedirs(osp.dirname(path), exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=osp.dirname(path), prefix='.tmp_', suffix='.png')
-    try:
-        with os.fdopen(fd, 'wb') as f:
-            f.write(encoded.tobytes())
-        os.replace(tmp, path)
-    except BaseException:
-        if osp.exists(tmp):
-            os.remove(tmp)
-        raise
-
-
 _TABLE = None
 
 
@@ -147,9 +130,9 @@ def convert_frame(task):
     height, width = image.shape[:2]
     size = (int(width / downscale), int(height / downscale))
     relative = osp.join(job['split'], job['sample_id'] + '.png')
-    _atomic_write_png(osp.join(out_root, 'img_dir', relative),
+    atomic_write_png(osp.join(out_root, 'img_dir', relative),
                       cv2.resize(image, size, interpolation=cv2.INTER_AREA))
-    _atomic_write_png(osp.join(out_root, 'ann_dir', relative),
+    atomic_write_png(osp.join(out_root, 'ann_dir', relative),
                       cv2.resize(index, size, interpolation=cv2.INTER_NEAREST))
     return dict(sample_id=job['sample_id'], size=[size[0], size[1]], unknown=unknown)
 

@@ -10,7 +10,6 @@ in its arguments and returns ids in manifest order.
   (random 85 % crop + colour jitter), materialised on disk.
 - Uniform: evenly spaced in time; Uniform@k: every k-th frame of each sequence.
 """
-import os
 import os.path as osp
 from collections import defaultdict
 
@@ -18,7 +17,7 @@ import cv2
 import numpy as np
 
 from mmseg_al.datasets.manifest import FrameInfo
-from mmseg_al.engine.state import atomic_write_text
+from mmseg_al.engine.state import atomic_write_png, atomic_write_text
 
 
 def _by_sequence(frames):
@@ -145,8 +144,8 @@ def augmented_pool(frames, num_seeds, copies, seed, img_dir, ann_dir, img_suffix
                     label = _read(osp.join(ann_dir, source.sample_id + seg_map_suffix),
                                   cv2.IMREAD_UNCHANGED)
                 aug_image, aug_label = _augment(image, label, aug_rng)
-                _write_image(img_out, aug_image)
-                _write_image(ann_out, aug_label)
+                atomic_write_png(img_out, aug_image)
+                atomic_write_png(ann_out, aug_label)
             ids.append(sample_id)
             rows.append(FrameInfo(sample_id, source.split, source.sequence, source.frame,
                                   source.sample_id))
@@ -158,14 +157,6 @@ def _read(path, flags):
     if image is None:
         raise FileNotFoundError(f'Cannot read {path} while building Pool-Aug.')
     return image
-
-
-def _write_image(path, image):
-    os.makedirs(osp.dirname(path), exist_ok=True)
-    ext = osp.splitext(path)[1]
-    tmp = f'{path}.tmp{ext}'
-    cv2.imwrite(tmp, image)
-    os.replace(tmp, path)
 
 
 def write_pool(path, ids):

@@ -1,18 +1,20 @@
-"""Experiment state on disk: plain JSON a person can read, written atomically."""
+"""Files on disk written atomically, and the experiment state: plain JSON a person can read."""
 import json
 import os
 import os.path as osp
 import tempfile
 
+import cv2
 
-def atomic_write_text(path, text):
-    """Write ``text`` to ``path`` so readers see the old or the new file, never half."""
+
+def atomic_write_bytes(path, data):
+    """Write ``data`` to ``path`` so readers see the old or the new file, never half."""
     directory = osp.dirname(osp.abspath(path))
     os.makedirs(directory, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=directory, prefix='.' + osp.basename(path), suffix='.tmp')
     try:
-        with os.fdopen(fd, 'w') as f:
-            f.write(text)
+        with os.fdopen(fd, 'wb') as f:
+            f.write(data)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -20,6 +22,18 @@ def atomic_write_text(path, text):
         if osp.exists(tmp):
             os.remove(tmp)
         raise
+
+
+def atomic_write_text(path, text):
+    atomic_write_bytes(path, text.encode())
+
+
+def atomic_write_png(path, image):
+    """Encode ``image`` (HxW or HxWx3 BGR, uint8) as PNG and write it atomically."""
+    ok, encoded = cv2.imencode('.png', image)
+    if not ok:
+        raise OSError(f'Could not encode {path} as PNG.')
+    atomic_write_bytes(path, encoded.tobytes())
 
 
 def atomic_write_json(path, obj):
