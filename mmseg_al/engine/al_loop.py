@@ -23,7 +23,7 @@ from mmengine.runner import Runner
 
 from mmseg_al.datasets.active_dataset import ActiveDataset
 from mmseg_al.datasets.ssl_dataloader import apply_ssl
-from mmseg_al.engine.hooks.acquisition_hook import AcquisitionHook
+from mmseg_al.engine.hooks.acquisition_hook import POOL_FEATURES_FILE, AcquisitionHook
 from mmseg_al.engine.results import write_results
 from mmseg_al.engine.state import ALState, StateError, atomic_write_text, read_json
 from mmseg_al.registry import ACQUISITIONS
@@ -38,6 +38,10 @@ AL_DEFAULTS = dict(
     query_batch_size=16,
     report_budgets=(30, 50),  # B of mIoU@B and AUC@B, in percent
     keep_checkpoints='last',  # or 'all'
+    # Save pooled features of the pool at each acquisition (cycle_<k>/pool_features.npz),
+    # e.g. for a t-SNE of labeled vs unlabeled images; the layer Coreset would use.
+    save_pool_features=False,
+    feature_layer='decode_head.bottleneck',
 )
 TRAINING_MODES = ('retrain', 'finetune')
 
@@ -172,6 +176,9 @@ class ALLoop:
                 type='AcquisitionHook', acquisition=self.al_cfg['acquisition'],
                 num_to_select=self.n_step, state_file=self.state_path, cycle=k,
                 out_file=osp.join(cfg.work_dir, 'selection.json'), seed=self.seed,
+                feature_file=(osp.join(cfg.work_dir, POOL_FEATURES_FILE)
+                              if self.al_cfg['save_pool_features'] else None),
+                feature_layer=self.al_cfg['feature_layer'],
                 query_dataloader=dict(batch_size=self.al_cfg['query_batch_size'],
                                       num_workers=cfg.train_dataloader.get('num_workers', 0),
                                       dataset=query_dataset)))

@@ -1,5 +1,8 @@
 """The acquisition phase of a cycle, run on the freshly trained model."""
+import io
 import os.path as osp
+
+import numpy as np
 
 from mmengine import dist
 from mmengine.hooks import Hook
@@ -7,9 +10,12 @@ from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 
 from mmseg_al.acquisition.base import AcquisitionContext
+from mmseg_al.acquisition.coreset import CoresetAcquisition
 from mmseg_al.analysis.diagnostics import selection_diagnostics
-from mmseg_al.engine.state import atomic_write_json
+from mmseg_al.engine.state import atomic_write_bytes, atomic_write_json
 from mmseg_al.registry import ACQUISITIONS, HOOKS
+
+POOL_FEATURES_FILE = 'pool_features.npz'
 
 
 def inference_segmentor(model):
@@ -35,15 +41,20 @@ class AcquisitionHook(Hook):
             the pool dataset with the query pipeline); views are built from it.
         out_file (str): where the selection is written (JSON).
         seed (int): experiment seed, for seeded acquisitions.
+        feature_file (str, optional): also save pooled ``feature_layer`` features of
+            the labeled and unlabeled images here (``.npz``: ``ids``, ``features``
+            ``[N, D]``, ``labeled``, ``sequence``), computed as Coreset computes them.
+        feature_layer (str): the layer whose output is pooled for ``feature_file``.
     """
     priority = 'LOW'
 
     def __init__(self, acquisition, num_to_select, state_file, cycle, query_dataloader,
-                 out_file, seed=0):
+                 out_file, seed=0, feature_file=None, feature_layer='decode_head.bottleneck'):
         self.acquisition = ACQUISITIONS.build(acquisition)
         self.num_to_select = num_to_select
         self.state_file, self.cycle, self.seed = state_file, cycle, seed
         self.query_dataloader, self.out_file = query_dataloader, out_file
+        self.feature_file, self.feature_layer = feature_file, feature_layer
 
     def _loader(self, view):
         cfg = dict(self.query_dataloader)
@@ -73,6 +84,9 @@ class AcquisitionHook(Hook):
             runner.logger.info(f'Acquisition ({type(self.acquisition).__name__}): selecting '
                                f'{self.num_to_select} of {len(unlabeled)} unlabeled images')
             selection = self.acquisition.select(ctx, self.num_to_select)
+            if self.feature_file:
+                # Before selection.json: its existence means the whole phase is done.
+                self._save_pool_features(ctx)
         finally:
             model.train(was_training)
         if len(selection.ids) != self.num_to_select or len(set(selection.ids)) != len(
@@ -91,3 +105,24 @@ class AcquisitionHook(Hook):
                 ids=selection.ids, info=selection.info, diagnostics=diagnostics,
                 scores=selection.scores))
         dist.barrier()
+
+    def _save_pool_features(self, ctx):
+        extractor = CoresetAcquisition(feature_layer=self.feature_layer)
+        parts = []
+        for loader, ids, labeled in ((ctx.unlabeled_loader, ctx.unlabeled_ids, False),
+                                     (ctx.labeled_loader, ctx.labeled_ids, True)):
+            if ids:
+                features = extractor.pooled_features(ctx.model, loader, len(ids),
+                                                     f'pool features ({"un" * (not labeled)}'
+                                                     'labeled)')
+                infos = [loader.dataset.get_data_info(i) for i in range(len(ids))]
+                parts.append((ids, features.numpy(), labeled, infos))
+        if dist.get_rank() != 0:
+            return
+        buffer = io.BytesIO()
+        np.savez(buffer, ids=np.array([s for ids, *_ in parts for s in ids]),
+                 features=np.concatenate([f for _, f, *_ in parts]),
+                 labeled=np.concatenate([np.full(len(ids), flag) for ids, _, flag, _ in parts]),
+                 sequence=np.array([str(i.get('sequence', '')) for *_, infos in parts
+                                    for i in infos]))
+        atomic_write_bytes(self.feature_file, buffer.getvalue())

@@ -1,0 +1,156 @@
+"""The aggregated table of a study: one row per experiment × seed, and summaries of it.
+
+``study_table`` is the one place that reads a study dir's results; the report, the
+strategy guide and any later fit (e.g. a strategy recommender) start from its rows.
+"""
+import csv
+import io
+import json
+import os.path as osp
+from collections import defaultdict
+
+import numpy as np
+
+from mmseg_al.engine.state import atomic_write_text
+
+STUDY_FILE = 'study.json'
+TAG_COLUMNS = ('pool', 'budget', 'method', 'ssl')
+DIAGNOSTIC_KEYS = ('near_duplicate', 'share_sequence', 'sequences', 'largest_sequence_share')
+
+
+def read_study(study_dir):
+    """The study.json the runner wrote (experiments, tags, seeds)."""
+    path = osp.join(study_dir, STUDY_FILE)
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'{path} does not exist: is {study_dir} a study dir written by '
+                                'tools/al_study.py?')
+    with open(path) as f:
+        return json.load(f)
+
+
+def study_runs(study_dir):
+    """``(experiment entry, seed, results.json document)`` of every run that has results."""
+    study = read_study(study_dir)
+    for experiment in study['experiments']:
+        for seed in study['seeds']:
+            path = osp.join(study_dir, experiment['name'], f'seed_{seed}', 'results.json')
+            if osp.isfile(path):
+                with open(path) as f:
+                    yield experiment, seed, json.load(f)
+
+
+def study_table(study_dir):
+    """One row per experiment × seed with results.
+
+    Columns: ``experiment``, ``seed``, the tags ``pool``, ``budget``, ``method``,
+    ``ssl`` (None when an experiment lacks one), ``cycles`` (evaluated cycles),
+    ``final_mIoU``, ``B`` (the run's largest report budget, percent), ``auc`` and ``miou``
+    (AUC@B and mIoU@B at that B), and ``auc@b`` / ``miou@b`` for every report budget b.
+    """
+    rows = []
+    for experiment, seed, results in study_runs(study_dir):
+        tags = experiment['tags']
+        row = dict(experiment=experiment['name'], seed=seed,
+                   **{key: tags.get(key) for key in TAG_COLUMNS},
+                   cycles=len(results['cycles']),
+                   final_mIoU=results['cycles'][-1]['mIoU'] if results['cycles'] else None)
+        budget = max(results['auc'], key=float) if results['auc'] else None
+        row.update(B=budget, auc=results['auc'].get(budget), miou=results['miou_at'].get(budget))
+        row.update({f'auc@{b}': v for b, v in results['auc'].items()})
+        row.update({f'miou@{b}': v for b, v in results['miou_at'].items()})
+        rows.append(row)
+    return rows
+
+
+def table_csv(rows):
+    """Rows as CSV text (columns in first-seen order; empty cells for missing values)."""
+    columns = list(dict.fromkeys(key for row in rows for key in row))
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator='\n')
+    writer.writeheader()
+    writer.writerows({c: '' if row.get(c) is None else row.get(c) for c in columns}
+                     for row in rows)
+    return buffer.getvalue()
+
+
+def write_table_csv(rows, path):
+    atomic_write_text(path, table_csv(rows))
+    return path
+
+
+def by_seed(rows, column):
+    """``{seed: value}`` of one experiment's rows (missing values dropped)."""
+    return {row['seed']: row[column] for row in rows if row.get(column) is not None}
+
+
+def mean_std(values):
+    values = np.asarray(list(values), dtype=np.float64)
+    if len(values) == 0:
+        return None, None
+    return float(values.mean()), float(values.std())
+
+
+def paired_difference(rows, reference_rows, column):
+    """Mean ± std over the seeds both have of ``row - reference`` in ``column``."""
+    mine, theirs = by_seed(rows, column), by_seed(reference_rows, column)
+    seeds = sorted(set(mine) & set(theirs))
+    return mean_std(mine[s] - theirs[s] for s in seeds) + (len(seeds),)
+
+
+def group_rows(rows, keys):
+    groups = defaultdict(list)
+    for row in rows:
+        groups[tuple(row[k] for k in keys)].append(row)
+    return dict(groups)
+
+
+def strategy_guide(rows, column):
+    """For each (pool, budget, ssl) cell: the winner, its margin, whether it is clear.
+
+    The winner has the highest mean of ``column`` over seeds; the margin is its mean
+    minus the runner-up's; it *exceeds the seed spread* when larger than both methods'
+    standard deviations over seeds. Rows without a budget (the 100 % rows) are not
+    contestants.
+
+    Returns:
+        list[dict]: ``pool``, ``budget``, ``ssl``, ``winner``, ``runner_up``, ``winner_mean``,
+        ``margin``, ``spread`` (the larger std), ``clear`` (bool), ``seeds``.
+    """
+    cells = []
+    contestants = [r for r in rows if r['budget'] is not None and r.get(column) is not None]
+    for (pool, budget, ssl), cell in group_rows(contestants, ('pool', 'budget', 'ssl')).items():
+        methods = sorted(((mean_std(by_seed(m, column).values()), method, len(m))
+                          for (method,), m in group_rows(cell, ('method',)).items()),
+                         key=lambda item: -item[0][0])
+        if len(methods) < 2:
+            continue
+        (best, best_std), winner, seeds = methods[0]
+        (second, second_std), runner_up, _ = methods[1]
+        spread = max(best_std, second_std)
+        cells.append(dict(pool=pool, budget=budget, ssl=ssl, winner=winner,
+                          runner_up=runner_up, winner_mean=best, margin=best - second,
+                          spread=spread, clear=bool(best - second > spread), seeds=seeds))
+    return cells
+
+
+def mode_collapse(study_dir):
+    """Selection diagnostics per (pool, budget, method, ssl) and cycle, mean over seeds.
+
+    Returns:
+        list[dict]: the tags, ``cycle`` (the cycle the batch entered in), ``seeds`` and
+        the mean of each of ``DIAGNOSTIC_KEYS``.
+    """
+    values = defaultdict(lambda: defaultdict(list))
+    for experiment, _, results in study_runs(study_dir):
+        key = tuple(experiment['tags'].get(k) for k in TAG_COLUMNS)
+        for cycle in results['cycles']:
+            diagnostics = cycle.get('selection_diagnostics')
+            if diagnostics:
+                for name in DIAGNOSTIC_KEYS:
+                    values[key + (cycle['cycle'],)][name].append(diagnostics[name])
+    rows = []
+    for key, metrics in sorted(values.items(), key=lambda item: tuple(map(str, item[0]))):
+        rows.append(dict(zip(TAG_COLUMNS + ('cycle',), key),
+                         seeds=len(metrics[DIAGNOSTIC_KEYS[0]]),
+                         **{name: float(np.mean(v)) for name, v in metrics.items()}))
+    return rows
