@@ -1,0 +1,44 @@
+# The digit-scene study: which acquisition wins under which redundancy, budget and
+# supervision. 4 pools x 5 methods x {supervised, s4GAN} x 2 budgets, plus the 100 %
+# rows, each over 3 seeds (264 runs):
+#   python tools/al_study.py configs/studies/digits_redundancy.py --workers 2
+#   python tools/al_study.py configs/studies/digits_redundancy.py --report
+# Paths are relative to this file.
+seeds = [0, 1, 2]
+
+_pools = {'Pool-0f': 'pool0f', 'Pool-11f': 'pool11f', 'Pool-21f': 'pool21f',
+          'Pool-Aug': 'poolaug'}
+# Entropy and Coreset keep their pool features at each acquisition for the t-SNE.
+_features = {'active_learning.save_pool_features': True}
+axes = dict(
+    method=dict(
+        Random=dict(configs=['../al/random_digits_pool11f.py']),
+        Entropy=dict(configs=['../al/entropy_digits_pool11f.py'], options=_features),
+        EquAL=dict(configs=['../al/equal_digits_pool11f.py']),
+        BALD=dict(configs=['../al/bald_digits_pool11f.py']),
+        Coreset=dict(configs=['../al/coreset_digits_pool11f.py'], options=_features)),
+    ssl=dict(
+        sup=dict(),
+        SSL=dict(configs=['../_base_/ssl/s4gan_digits.py'])),
+    pool={name: dict(options={'train_dataloader.dataset.ann_file': f'pools/{pool}.txt'})
+          for name, pool in _pools.items()},
+    budget={
+        '10-10': dict(options={'active_learning.initial': 10, 'active_learning.step': 10,
+                               'active_learning.num_cycles': 4,
+                               'active_learning.report_budgets': (30, 50)}),
+        '5-5': dict(options={'active_learning.initial': 5, 'active_learning.step': 5,
+                             'active_learning.num_cycles': 4,
+                             'active_learning.report_budgets': (15, 25)})})
+# "100 %" and "100 % MCD" (the MC-dropout model BALD is compared with): the whole pool,
+# no acquisition; shown under every budget of their pool.
+experiments = [
+    dict(name=f'{label}_{pool}', configs=[config],
+         options={'train_dataloader.dataset.ann_file': f'pools/{file}.txt',
+                  'active_learning.initial': 100, 'active_learning.num_cycles': 0,
+                  'active_learning.report_budgets': (100, )},
+         tags=dict(method=method, pool=pool, ssl='sup'))
+    for pool, file in _pools.items()
+    for label, method, config in (('full', '100%', '../al/random_digits_pool11f.py'),
+                                  ('full-mcd', '100% MCD', '../al/full_mcd_digits_pool11f.py'))]
+report = dict(tsne_methods=['Entropy', 'Coreset'])
+slurm = dict(cpus_per_task=2, gpus_per_task=0, time_min=120)

@@ -1,0 +1,113 @@
+"""Grid expansion of a study config and run status read from the runs' own files."""
+import json
+import os
+import os.path as osp
+
+import pytest
+from mmengine.config import Config
+
+from mmseg_al.engine.state import ALState
+from mmseg_al.study import LocalBackend, Study, StudyConfigError, run_statuses, status_table
+
+REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+CONFIGS = osp.join(REPO_ROOT, 'configs')
+
+
+def write_study(tmp_path, text, name='grid.py'):
+    path = tmp_path / name
+    path.write_text(f'_configs = {CONFIGS!r}\n' + text)
+    return str(path)
+
+
+GRID = """
+seeds = [0, 3]
+cfg_options = {'train_cfg.max_iters': 7, 'active_learning.step': 1}
+axes = dict(
+    method=dict(Random=dict(configs=[_configs + '/al/random_digits_pool11f.py']),
+                Entropy=dict(configs=[_configs + '/al/entropy_digits_pool11f.py'])),
+    ssl=dict(sup=dict(), SSL=dict(configs=[_configs + '/_base_/ssl/s4gan_digits.py'])),
+    budget={'5-5': dict(options={'active_learning.initial': 5, 'active_learning.step': 5,
+                                 'active_learning.num_cycles': 2})})
+experiments = [dict(name='full', configs=[_configs + '/al/random_digits_pool11f.py'],
+                    options={'active_learning.initial': 100, 'active_learning.num_cycles': 0},
+                    tags=dict(method='100%'))]
+"""
+
+
+def test_grid_is_the_product_of_the_axes_plus_the_explicit_experiments(tmp_path):
+    study = Study(write_study(tmp_path, GRID), work_dir=str(tmp_path / 'out'),
+                  cfg_options={'train_cfg.max_iters': 3})
+    assert study.name == 'grid'
+    assert [e.name for e in study.experiments] == [
+        'Random_sup_5-5', 'Random_SSL_5-5', 'Entropy_sup_5-5', 'Entropy_SSL_5-5', 'full']
+    assert study.experiments[1].tags == dict(method='Random', ssl='SSL', budget='5-5')
+    runs = study.runs()
+    assert [r.name for r in runs][:2] == ['Random_sup_5-5/seed_0', 'Random_sup_5-5/seed_3']
+    assert runs[0].work_dir == str(tmp_path / 'out' / 'Random_sup_5-5' / 'seed_0')
+    assert [r.num_cycles for r in runs[::2]] == [2, 2, 2, 2, 0]
+    # The generated leaf config is what al_train.py reads: precedence study < axis < CLI.
+    cfg = Config.fromfile(runs[2].config)
+    assert cfg.train_cfg.max_iters == 3
+    assert cfg.active_learning.step == 5 and cfg.active_learning.initial == 5
+    assert cfg.active_learning.acquisition.type == 'RandomAcquisition'
+    assert cfg.ssl.model.type == 'S4GANSegmentor'
+    assert 'ssl' not in Config.fromfile(runs[0].config)
+    assert cfg.train_dataloader.dataset.ann_file == 'pools/pool11f.txt'  # merged, not replaced
+    assert runs[0].command()[-4:] == ['--work-dir', runs[0].work_dir, '--seed', '0']
+    study_json = json.load(open(tmp_path / 'out' / 'study.json'))
+    assert study_json['seeds'] == [0, 3] and study_json['experiments'][4]['tags'] == {
+        'method': '100%'}
+
+
+@pytest.mark.parametrize('text, message', [
+    ("seeds = [0]\naxes = dict(method=dict(A=dict(configs=['nope.py'])))", 'nope.py does not'),
+    ("seeds = [0]\nbogus = 1\naxes = dict()", "unknown keys ['bogus']"),
+    ("seeds = []\naxes = dict(method=dict(A=dict(configs=[_configs + '/al/random_digits_pool11f.py'])))",
+     'seeds must be'),
+    ("axes = dict(method=dict(A=dict(configs=[_configs + '/al/random_digits_pool11f.py'], "
+     "extra=1)))", 'must be a dict with keys'),
+    ("experiments = [dict(name='a b', configs=[_configs + '/al/random_digits_pool11f.py'])]",
+     'not a usable name'),
+    ("axes = dict(method=dict(A=dict(configs=[_configs + '/al/random_digits_pool11f.py']), "
+     "B=dict(configs=[_configs + '/al/random_digits_pool11f.py'])))\n"
+     "experiments = [dict(name='A', configs=[_configs + '/al/random_digits_pool11f.py'])]",
+     "names repeat: ['A']"),
+    ("axes = dict()", 'declares no experiments'),
+])
+def test_bad_study_configs_are_refused_with_what_to_fix(tmp_path, text, message):
+    with pytest.raises(StudyConfigError, match=message.replace('[', r'\[').replace(']', r'\]')):
+        Study(write_study(tmp_path, text))
+
+
+def test_status_comes_from_each_runs_own_files(tmp_path):
+    study = Study(write_study(tmp_path, GRID), work_dir=str(tmp_path / 'out'))
+    runs = study.runs()
+    done, partial, failed, stale, _, *pending = runs
+    for run, finished in ((done, [(0, 'train'), (0, 'eval'), (0, 'acquire'), (1, 'train'),
+                                  (1, 'eval'), (1, 'acquire'), (2, 'train'), (2, 'eval')]),
+                          (partial, [(0, 'train'), (0, 'eval')])):
+        os.makedirs(run.work_dir)
+        state = ALState(osp.join(run.work_dir, ALState.FILE), run.seed, 'h')
+        for k, phase in finished:
+            state.mark_done(k, phase)
+    failed.mark_started(backend='local', pid=os.getpid(), work_dir=failed.work_dir)
+    failed.mark_finished(2)
+    # A 'running' marker whose process is gone (a killed runner) is pending again.
+    stale.mark_started(backend='local', pid=2 ** 22 + 7, work_dir=stale.work_dir)
+    statuses = run_statuses(runs)
+    assert [statuses[r.name] for r in (done, partial, failed, stale)] == [
+        'done', 'pending', 'failed', 'pending']
+    assert partial.phases() == (2, 8) and done.phases() == (8, 8)
+    table = status_table(runs, statuses)
+    assert f'{len(runs)} runs: 1 done, 0 running, 1 failed, {len(runs) - 2} pending' in table
+    assert 'exit 2' in table
+
+
+def test_local_backend_divides_the_cores(monkeypatch):
+    monkeypatch.setattr(os, 'sched_getaffinity', lambda pid: set(range(8)))
+    assert LocalBackend(workers=3).threads == 2
+    assert LocalBackend(workers=2, threads=4).threads == 4
+    with pytest.raises(ValueError, match='exceeds the 8 cores'):
+        LocalBackend(workers=3, threads=3)
+    with pytest.raises(ValueError, match='between 1 and the 8 cores'):
+        LocalBackend(workers=9)
