@@ -1,0 +1,126 @@
+"""The study table, paper tables, strategy guide and report on a synthetic study dir."""
+import json
+import os.path as osp
+
+import numpy as np
+import pytest
+
+from mmseg_al.analysis.study_report import paper_table, write_study_report
+from mmseg_al.analysis.study_table import (mode_collapse, paired_difference, strategy_guide,
+                                           study_table, table_csv)
+from mmseg_al.analysis.tsne import acquisition_points
+
+# (method, ssl) -> mIoU per cycle at seeds 0, 1 (x = 10, 20, 30 %).
+CURVES = {('Random', 'sup'): ([10, 20, 30], [12, 22, 32]),
+          ('Entropy', 'sup'): ([10, 24, 34], [12, 20, 30]),
+          ('Coreset', 'sup'): ([10, 30, 40], [12, 32, 42]),
+          ('Random', 'SSL'): ([15, 25, 35], [15, 25, 35])}
+
+
+def auc(mious):  # trapezoid over fractions 0.1..0.3, as budget_metrics computes it
+    return 0.1 * (mious[0] + mious[1]) / 2 + 0.1 * (mious[1] + mious[2]) / 2
+
+
+def write_run(study_dir, name, seed, mious, near=0.5):
+    cycles = [dict(cycle=k, num_labeled=10 * (k + 1), percent_labeled=10.0 * (k + 1), mIoU=m,
+                   per_class_iou={}, selection_diagnostics=None if k == 0 else dict(
+                       near_duplicate=near, share_sequence=near, sequences=3,
+                       largest_sequence_share=0.25)) for k, m in enumerate(mious)]
+    path = study_dir / name / f'seed_{seed}'
+    path.mkdir(parents=True)
+    (path / 'results.json').write_text(json.dumps(dict(
+        config='x.py', method=name, ssl=None, seed=seed, cycles=cycles,
+        auc={'20': None, '30': auc(mious)}, miou_at={'20': mious[1], '30': mious[2]})))
+
+
+@pytest.fixture
+def study_dir(tmp_path):
+    experiments = []
+    for (method, ssl), per_seed in CURVES.items():
+        name = f'{method}_{ssl}_P_2-2'
+        experiments.append(dict(name=name, tags=dict(method=method, ssl=ssl, pool='P',
+                                                     budget='2-2')))
+        for seed, mious in enumerate(per_seed):
+            write_run(tmp_path, name, seed, mious, near=0.9 if method == 'Entropy' else 0.1)
+    experiments.append(dict(name='full_P', tags=dict(method='100%', pool='P', ssl='sup')))
+    for seed, m in enumerate((50, 52)):
+        path = tmp_path / 'full_P' / f'seed_{seed}'
+        path.mkdir(parents=True)
+        (path / 'results.json').write_text(json.dumps(dict(
+            config='x.py', method='RandomAcquisition', ssl=None, seed=seed, cycles=[dict(
+                cycle=0, num_labeled=100, percent_labeled=100.0, mIoU=m, per_class_iou={},
+                selection_diagnostics=None)], auc={'100': None}, miou_at={'100': m})))
+    (tmp_path / 'study.json').write_text(json.dumps(dict(
+        name='syn', config='s.py', seeds=[0, 1], experiments=experiments)))
+    return tmp_path
+
+
+def test_study_table_has_one_row_per_run(study_dir):
+    rows = study_table(study_dir)
+    assert len(rows) == 10
+    coreset = [r for r in rows if r['method'] == 'Coreset']
+    assert [r['auc'] for r in coreset] == pytest.approx([auc([10, 30, 40]), auc([12, 32, 42])])
+    assert coreset[0]['miou'] == 40 and coreset[0]['B'] == '30'
+    assert coreset[0]['pool'] == 'P' and coreset[0]['ssl'] == 'sup'
+    assert [r['budget'] for r in rows if r['method'] == '100%'] == [None, None]
+    csv = table_csv(rows).splitlines()
+    assert csv[0].split(',')[:6] == ['experiment', 'seed', 'pool', 'budget', 'method', 'ssl']
+    assert len(csv) == 11
+
+
+def test_paired_difference_and_guide(study_dir):
+    rows = study_table(study_dir)
+    entropy = [r for r in rows if r['method'] == 'Entropy']
+    random = [r for r in rows if r['method'] == 'Random' and r['ssl'] == 'sup']
+    diffs = [auc([10, 24, 34]) - auc([10, 20, 30]), auc([12, 20, 30]) - auc([12, 22, 32])]
+    mean, std, n = paired_difference(entropy, random, 'auc')
+    assert (mean, std, n) == pytest.approx((np.mean(diffs), np.std(diffs), 2))
+    guide = {c['ssl']: c for c in strategy_guide(rows, 'auc')}
+    assert set(guide) == {'sup'}  # SSL has one method only: no contest
+    cell = guide['sup']
+    assert (cell['winner'], cell['runner_up']) == ('Coreset', 'Entropy')
+    coreset, entropy_ = np.mean([auc([10, 30, 40]), auc([12, 32, 42])]), np.mean(
+        [auc([10, 24, 34]), auc([12, 20, 30])])
+    assert cell['margin'] == pytest.approx(coreset - entropy_)
+    spread = max(np.std([auc([10, 30, 40]), auc([12, 32, 42])]),
+                 np.std([auc([10, 24, 34]), auc([12, 20, 30])]))
+    assert cell['clear'] == (cell['margin'] > spread)
+
+
+def test_paper_table_marks_the_best_and_lists_the_full_rows(study_dir):
+    rows = study_table(study_dir)
+    cell = [r for r in rows if r['budget'] == '2-2']
+    full = [r for r in rows if r['budget'] is None]
+    table = paper_table(cell, full)
+    lines = table.splitlines()
+    coreset = next(line for line in lines if line.startswith('| Coreset |'))
+    assert f'**{np.mean([40, 42]):.2f} ± {np.std([40, 42]):.2f}**' in coreset  # best mIoU@30
+    random_ssl = next(line for line in lines if line.startswith('| Random-SSL |'))
+    assert '**' not in random_ssl and 'vs Random' in lines[0]
+    assert next(line for line in lines if line.startswith('| 100% |')).count('51.00 ± 1.00') == 1
+
+
+def test_mode_collapse_and_report(study_dir):
+    collapse = mode_collapse(study_dir)
+    entropy = [r for r in collapse if r['method'] == 'Entropy']
+    assert [r['cycle'] for r in entropy] == [1, 2] and entropy[0]['near_duplicate'] == 0.9
+    assert entropy[0]['seeds'] == 2
+    report = open(write_study_report(str(study_dir))).read()
+    assert '## P, budget 2-2' in report and '## Strategy guide' in report
+    assert '| P | 2-2 | sup | Coreset |' in report
+    for png in ('curves_P_2-2.png', 'mode_collapse_2-2.png'):
+        assert osp.getsize(study_dir / png) > 0
+    assert osp.isfile(study_dir / 'study_table.csv')
+
+
+def test_tsne_points_mark_labeled_unlabeled_and_picked(tmp_path):
+    rng = np.random.default_rng(0)
+    ids = np.array([f's{i}' for i in range(20)])
+    np.savez(tmp_path / 'pool_features.npz', ids=ids, features=rng.normal(size=(20, 8)),
+             labeled=np.arange(20) >= 15, sequence=np.array([str(i // 5) for i in range(20)]))
+    (tmp_path / 'selection.json').write_text(json.dumps(dict(ids=['s0', 's3'])))
+    points = acquisition_points(str(tmp_path))
+    assert points['xy'].shape == (20, 2)
+    assert list(points['status']).count('picked') == 2 and points['status'][0] == 'picked'
+    assert list(points['status']).count('labeled') == 5
+    assert acquisition_points(str(tmp_path / 'missing')) is None
