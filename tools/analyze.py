@@ -1,14 +1,19 @@
 """Compare AL runs: a table of mIoU per cycle, AUC@B and mIoU@B, and one curve plot.
 
-Runs of the same config with different seeds are averaged (mean ± std).
+Runs of the same config with different seeds are averaged (mean ± std). Given the
+dir of a study (tools/al_study.py), writes the study's report instead.
 
 Example:
     python tools/analyze.py work_dirs/random_* work_dirs/entropy_* --out curves.png
+    python tools/analyze.py work_dirs/digits_redundancy
 """
 import argparse
+import os.path as osp
 import sys
 
 from mmseg_al.analysis.curves import plot_curves
+from mmseg_al.analysis.study_report import write_study_report
+from mmseg_al.analysis.study_table import STUDY_FILE
 from mmseg_al.analysis.tables import format_table, group_by_method, load_results, summary_rows
 
 
@@ -19,6 +24,9 @@ def main(argv=None):
     parser.add_argument('--out', default='al_curves.png', help='where to save the curve plot')
     parser.add_argument('--title', default='', help='plot title')
     args = parser.parse_args(argv)
+    if len(args.work_dirs) == 1 and osp.isfile(osp.join(args.work_dirs[0], STUDY_FILE)):
+        print(f'report written to {write_study_report(args.work_dirs[0])}')
+        return
     try:
         runs = load_results(args.work_dirs)
     except FileNotFoundError as err:

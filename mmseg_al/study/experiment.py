@@ -9,8 +9,6 @@ from mmengine.config import Config
 from mmseg_al.engine.al_loop import AL_DEFAULTS
 from mmseg_al.engine.state import atomic_write_text
 
-CONFIG_FILE = 'experiment.py'
-
 
 def nested_options(options):
     """``{'a.b': 1, 'a.c': 2}`` as ``{'a': {'b': 1, 'c': 2}}``, the form a config file merges.
@@ -39,8 +37,9 @@ class Experiment:
     """An AL experiment of a study: ``_base_`` configs plus overrides, and its tags.
 
     Tags (``pool``, ``budget``, ``method``, ``ssl``, ...) are what the report groups by;
-    the config is written to ``<study dir>/<name>/experiment.py`` so every run of it is
-    an ordinary ``tools/al_train.py`` run that a person can also start by hand.
+    the config is written to ``<study dir>/<name>/<name>.py`` so every run of it is an
+    ordinary ``tools/al_train.py`` run that a person can also start by hand (and whose
+    results.json names the experiment, as tools/analyze.py groups by config name).
     """
     name: str
     configs: List[str]
@@ -56,7 +55,7 @@ class Experiment:
 
     def write_config(self, directory):
         """Write (or refresh) the experiment config; returns its path."""
-        path = osp.join(directory, CONFIG_FILE)
+        path = osp.join(directory, f'{self.name}.py')
         text = self.config_text()
         if not osp.isfile(path) or open(path).read() != text:
             atomic_write_text(path, text)

@@ -43,6 +43,7 @@ class LocalBackend:
             ``cores // workers``, so that workers × threads ≤ cores.
     """
     name = 'local'
+    poll_interval = 0.5
 
     def __init__(self, workers=1, threads=None):
         cores = available_cores()

@@ -2,6 +2,7 @@
 import fcntl
 import os
 import os.path as osp
+import sys
 import time
 from collections import Counter
 
@@ -62,13 +63,14 @@ class StudyRunner:
     Args:
         study_dir (str): the study dir (holds the lock).
         backend: a ``LocalBackend`` or ``SlurmBackend``.
-        poll_interval (float): seconds between polls of the backend.
+        poll_interval (float, optional): seconds between polls (default: the backend's).
         log_lines (int): lines of a failed run's log to show.
     """
 
-    def __init__(self, study_dir, backend, poll_interval=1.0, log_lines=15):
+    def __init__(self, study_dir, backend, poll_interval=None, log_lines=15):
         self.study_dir, self.backend = study_dir, backend
-        self.poll_interval, self.log_lines = poll_interval, log_lines
+        self.poll_interval = poll_interval or backend.poll_interval
+        self.log_lines = log_lines
 
     def _lock(self):
         os.makedirs(self.study_dir, exist_ok=True)
@@ -119,11 +121,13 @@ class StudyRunner:
                     statuses[run.name] = FAILED
                     failed.append(run.name)
                     bar.write(f'FAILED {run.name} (exit {returncode}); last lines of '
-                              f'{run.log_file}:\n{run.log_tail(self.log_lines)}\n')
+                              f'{run.log_file}:\n{run.log_tail(self.log_lines)}\n',
+                              file=sys.stderr)
                 if self.backend.busy:
                     time.sleep(self.poll_interval)
         except KeyboardInterrupt:
-            bar.write('Interrupted: stopping the runs; run the same command again to resume.')
+            bar.write('Interrupted: stopping the runs; run the same command again to resume.',
+                      file=sys.stderr)
             self.backend.cancel()
             raise
         finally:

@@ -87,6 +87,7 @@ class SlurmBackend:
         max_requeues (int): requeues of a task after timeouts / preemptions.
     """
     name = 'slurm'
+    poll_interval = 5.0  # one squeue call per poll; a cluster's controller is shared
 
     def __init__(self, folder, partition=None, account=None, gpus_per_task=0, cpus_per_task=1,
                  time_min=60, mem_gb=None, array_parallelism=256, signal_delay_s=120,

@@ -124,3 +124,9 @@ def test_tsne_points_mark_labeled_unlabeled_and_picked(tmp_path):
     assert list(points['status']).count('picked') == 2 and points['status'][0] == 'picked'
     assert list(points['status']).count('labeled') == 5
     assert acquisition_points(str(tmp_path / 'missing')) is None
+
+
+def test_analyze_tool_reports_a_study_dir(study_dir, tool, capsys):
+    tool('analyze').main([str(study_dir)])
+    assert 'report written to' in capsys.readouterr().out
+    assert osp.isfile(study_dir / 'report.md')

@@ -6,5 +6,5 @@ axes = dict(
                              options={'active_learning.save_pool_features': True})),
     pool=dict(tiny=dict()))
 experiments = [dict(name='broken', configs=['../../../configs/al/random_digits_pool11f.py'],
-                    options={'active_learning.num_cycles': 50},
+                    options={'active_learning.initial': 95},
                     tags=dict(method='Random', pool='tiny'))]
