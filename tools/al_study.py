@@ -66,7 +66,7 @@ def main(argv=None):
     args = parse_args(argv)
     try:
         study = Study(args.config, work_dir=args.work_dir, cfg_options=args.cfg_options)
-        runs = study.runs()
+        runs = study.runs(refresh=not (args.status or args.report))
         if args.status:
             print(status_table(runs))
             return

@@ -53,11 +53,16 @@ class Experiment:
             lines.append(f'{key} = {pprint.pformat(value, width=96)}')
         return '\n'.join(lines) + '\n'
 
-    def write_config(self, directory):
-        """Write (or refresh) the experiment config; returns its path."""
+    def write_config(self, directory, refresh=True):
+        """Write the experiment config; returns its path.
+
+        With ``refresh=False`` an existing file is kept as it is: it is what the runs
+        in ``directory`` were started with (``--status`` reads it, whatever options it
+        is given).
+        """
         path = osp.join(directory, f'{self.name}.py')
         text = self.config_text()
-        if not osp.isfile(path) or open(path).read() != text:
+        if not osp.isfile(path) or (refresh and open(path).read() != text):
             atomic_write_text(path, text)
         return path
 

@@ -140,16 +140,24 @@ class Study:
                           tags=dict(spec.get('tags', {})))
 
     # -- on disk ---------------------------------------------------------------------
-    def runs(self):
-        """Write every experiment config and study.json; the runs in grid order."""
+    def runs(self, refresh=True):
+        """Write every experiment config and study.json; the runs in grid order.
+
+        Args:
+            refresh (bool): rewrite configs and study.json that exist (to run the study);
+                False keeps them, to look at the study as it was run.
+        """
         runs = []
         for experiment in self.experiments:
             directory = osp.join(self.work_dir, experiment.name)
-            config = experiment.write_config(directory)
+            config = experiment.write_config(directory, refresh)
             num_cycles = experiment.num_cycles(config)
             runs += [Run(experiment.name, seed, config, osp.join(directory, f'seed_{seed}'),
                          num_cycles, dict(experiment.tags)) for seed in self.seeds]
-        atomic_write_json(osp.join(self.work_dir, STUDY_FILE), dict(
+        study_file = osp.join(self.work_dir, STUDY_FILE)
+        if not refresh and osp.isfile(study_file):
+            return runs
+        atomic_write_json(study_file, dict(
             name=self.name, config=self.config_file, seeds=self.seeds, report=self.report,
             written=time.strftime('%Y-%m-%d %H:%M:%S'),
             experiments=[dict(name=e.name, tags=e.tags) for e in self.experiments]))

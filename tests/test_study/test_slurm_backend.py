@@ -12,11 +12,13 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 
 import pytest
 
 pytestmark = pytest.mark.slow
+REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DAEMONS = ('munged', 'slurmctld', 'slurmd')
 SLURM_CONF = """\
 ClusterName=altest
@@ -133,3 +135,26 @@ def test_slurm_results_equal_the_local_backends(slurm_cluster, local_study, tool
     # Re-running submits nothing: every run is done or failed for a reason of its own.
     tool('al_study').main(argv[:3] + ['--status'])
     assert '2 done, 0 running, 2 failed' in capsys.readouterr().out
+
+
+def test_a_preempted_task_is_requeued_and_resumes(slurm_cluster, local_study, tmp_path,
+                                                  study_config, study_options, phases):
+    """USR2 is what Slurm sends before a time limit (and submitit's preemption signal)."""
+    study_dir = tmp_path / 'requeue_study'
+    runner = subprocess.Popen(
+        [sys.executable, osp.join(REPO_ROOT, 'tools/al_study.py'), study_config, '--work-dir',
+         str(study_dir), '--backend', 'slurm', '--time-min', '20', '--cfg-options',
+         *study_options], cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    seed_0 = study_dir / 'Entropy_tiny' / 'seed_0'
+    deadline = time.time() + 400
+    while ('0', 'train') not in phases(seed_0) and time.time() < deadline:
+        assert runner.poll() is None
+        time.sleep(0.5)
+    job_id = json.load(open(seed_0 / 'study_run.json'))['job_id']
+    subprocess.run(['scancel', '--signal=USR2', job_id], check=True, timeout=30)
+    assert runner.wait(timeout=600) == 1  # only the broken experiment fails
+    log = open(seed_0 / 'al_train.log').read()
+    assert log.count('=====') == 2  # the first attempt was stopped, the requeued one resumed
+    local = json.load(open(osp.join(local_study['dir'], 'Entropy_tiny', 'seed_0',
+                                    'results.json')))
+    assert json.load(open(seed_0 / 'results.json'))['cycles'] == local['cycles']

@@ -111,3 +111,12 @@ def test_local_backend_divides_the_cores(monkeypatch):
         LocalBackend(workers=3, threads=3)
     with pytest.raises(ValueError, match='between 1 and the 8 cores'):
         LocalBackend(workers=9)
+
+
+def test_status_reads_the_configs_the_runs_were_started_with(tmp_path):
+    path = write_study(tmp_path, GRID)
+    Study(path, work_dir=str(tmp_path / 'out'), cfg_options={'train_cfg.max_iters': 3}).runs()
+    runs = Study(path, work_dir=str(tmp_path / 'out')).runs(refresh=False)
+    assert Config.fromfile(runs[0].config).train_cfg.max_iters == 3
+    runs = Study(path, work_dir=str(tmp_path / 'out')).runs()
+    assert Config.fromfile(runs[0].config).train_cfg.max_iters == 7
