@@ -103,6 +103,12 @@ def slurm_cluster(tmp_path_factory):
             raise RuntimeError(f'the Slurm node did not become idle: {state.stdout}{state.stderr}')
         yield directory
     finally:
+        if len(pids) == len(DAEMONS):  # leave no job steps behind the daemons
+            subprocess.run(['scancel', '--full', '--user', 'root'], timeout=30)
+            deadline = time.time() + 60
+            while time.time() < deadline and subprocess.run(
+                    ['squeue', '-h'], capture_output=True, text=True).stdout.strip():
+                time.sleep(0.5)
         for pid in reversed(pids):
             try:
                 os.kill(pid, signal.SIGTERM)
@@ -139,22 +145,37 @@ def test_slurm_results_equal_the_local_backends(slurm_cluster, local_study, tool
 
 def test_a_preempted_task_is_requeued_and_resumes(slurm_cluster, local_study, tmp_path,
                                                   study_config, study_options, phases):
-    """USR2 is what Slurm sends before a time limit (and submitit's preemption signal)."""
+    """USR2 is what Slurm sends before a time limit, and submitit's preemption signal."""
     study_dir = tmp_path / 'requeue_study'
     runner = subprocess.Popen(
         [sys.executable, osp.join(REPO_ROOT, 'tools/al_study.py'), study_config, '--work-dir',
          str(study_dir), '--backend', 'slurm', '--time-min', '20', '--cfg-options',
          *study_options], cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    seed_0 = study_dir / 'Entropy_tiny' / 'seed_0'
-    deadline = time.time() + 400
-    while ('0', 'train') not in phases(seed_0) and time.time() < deadline:
-        assert runner.poll() is None
-        time.sleep(0.5)
-    job_id = json.load(open(seed_0 / 'study_run.json'))['job_id']
-    subprocess.run(['scancel', '--signal=USR2', job_id], check=True, timeout=30)
-    assert runner.wait(timeout=600) == 1  # only the broken experiment fails
+    try:
+        seed_0 = study_dir / 'Entropy_tiny' / 'seed_0'
+        deadline = time.time() + 400
+        while ('0', 'train') not in phases(seed_0) and time.time() < deadline:
+            assert runner.poll() is None
+            time.sleep(0.5)
+        job_id = json.load(open(seed_0 / 'study_run.json'))['job_id']
+        subprocess.run(['scancel', '--signal=USR2', job_id], check=True, timeout=60)
+        # Slurm holds a requeued job for two minutes; let it start again now.
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            state = subprocess.run(['squeue', '-h', '--array', '-j', job_id, '-o', '%T %r'],
+                                   capture_output=True, text=True).stdout.split()
+            if state[:2] == ['PENDING', 'BeginTime']:
+                subprocess.run(['scontrol', 'update', f'JobId={job_id}', 'StartTime=now'],
+                               check=True, timeout=30)
+                break
+            time.sleep(0.5)
+        assert runner.wait(timeout=600) == 1  # only the broken experiment fails
+    finally:
+        if runner.poll() is None:
+            runner.kill()
     log = open(seed_0 / 'al_train.log').read()
     assert log.count('=====') == 2  # the first attempt was stopped, the requeued one resumed
+    assert phases(seed_0)[0] == ('0', 'train')
     local = json.load(open(osp.join(local_study['dir'], 'Entropy_tiny', 'seed_0',
                                     'results.json')))
     assert json.load(open(seed_0 / 'results.json'))['cycles'] == local['cycles']
