@@ -14,11 +14,11 @@ import time
 
 from mmengine.config import Config
 
+from mmseg_al.analysis.study_table import STUDY_FILE
 from mmseg_al.engine.state import atomic_write_json
 from mmseg_al.study.experiment import Experiment
 from mmseg_al.study.run import Run
 
-STUDY_FILE = 'study.json'
 KNOWN_KEYS = {'name', 'seeds', 'axes', 'experiments', 'cfg_options', 'slurm', 'report'}
 VALUE_KEYS = {'configs', 'options'}
 EXPERIMENT_KEYS = {'name', 'configs', 'options', 'tags'}

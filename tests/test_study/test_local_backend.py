@@ -3,6 +3,7 @@ import json
 import os
 import os.path as osp
 
+import numpy as np
 import pytest
 
 pytestmark = pytest.mark.slow
@@ -38,7 +39,18 @@ def test_report_of_a_real_study(local_study, tool, capsys):
     assert '## tiny, budget' not in report  # the tiny study has no budget axis
     assert '## Mode collapse' in report and '## t-SNE' in report
     assert osp.isfile(osp.join(local_study['dir'], 'tsne_tiny.png'))
-    features = json.load(open(osp.join(local_study['dir'], 'study.json')))
-    assert features['seeds'] == [0, 1]
+    assert json.load(open(osp.join(local_study['dir'], 'study.json')))['seeds'] == [0, 1]
     rows = open(osp.join(local_study['dir'], 'study_table.csv')).read().splitlines()
     assert len(rows) == 3 and rows[0].startswith('experiment,seed,pool,budget,method,ssl')
+
+
+def test_acquisition_saves_the_pool_features_it_was_asked_for(local_study):
+    run_dir = osp.join(local_study['dir'], 'Entropy_tiny', 'seed_0')
+    features = np.load(osp.join(run_dir, 'cycle_0', 'pool_features.npz'))
+    labeled = json.load(open(osp.join(run_dir, 'al_state.json')))['labeled']
+    initial = {s for s, cycle in labeled.items() if cycle == 0}
+    assert len(features['ids']) == 60 and len(set(features['ids'])) == 60  # the whole pool
+    assert {s for s, flag in zip(features['ids'], features['labeled']) if flag} == initial
+    assert features['features'].shape[0] == 60 and features['features'].ndim == 2
+    assert np.isfinite(features['features']).all()
+    assert len(set(features['sequence'])) == 6  # the tiny tree's 6 train sequences

@@ -158,17 +158,23 @@ def test_a_preempted_task_is_requeued_and_resumes(slurm_cluster, local_study, tm
             assert runner.poll() is None
             time.sleep(0.5)
         job_id = json.load(open(seed_0 / 'study_run.json'))['job_id']
-        subprocess.run(['scancel', '--signal=USR2', job_id], check=True, timeout=60)
-        # Slurm holds a requeued job for two minutes; let it start again now.
+        # scancel keeps retrying while the signalled task is being requeued ("job can not
+        # be altered now"); stop it before the task runs again, or it signals that too.
+        signal_sender = subprocess.Popen(['scancel', '--signal=USR2', job_id])
         deadline = time.time() + 120
         while time.time() < deadline:
             state = subprocess.run(['squeue', '-h', '--array', '-j', job_id, '-o', '%T %r'],
                                    capture_output=True, text=True).stdout.split()
             if state[:2] == ['PENDING', 'BeginTime']:
-                subprocess.run(['scontrol', 'update', f'JobId={job_id}', 'StartTime=now'],
-                               check=True, timeout=30)
                 break
             time.sleep(0.5)
+        else:
+            raise AssertionError(f'{job_id} was not requeued: {state}')
+        signal_sender.kill()
+        signal_sender.wait()
+        # Slurm holds a requeued job for two minutes; let it start again now.
+        subprocess.run(['scontrol', 'update', f'JobId={job_id}', 'StartTime=now'], check=True,
+                       timeout=30)
         assert runner.wait(timeout=600) == 1  # only the broken experiment fails
     finally:
         if runner.poll() is None:

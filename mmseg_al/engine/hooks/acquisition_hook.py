@@ -3,7 +3,6 @@ import io
 import os.path as osp
 
 import numpy as np
-
 from mmengine import dist
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
