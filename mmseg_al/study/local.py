@@ -43,7 +43,7 @@ class LocalBackend:
             ``cores // workers``, so that workers × threads ≤ cores.
     """
     name = 'local'
-    poll_interval = 0.5
+    poll_interval = 0.1  # a poll is one waitpid(WNOHANG) per child: cheap
 
     def __init__(self, workers=1, threads=None):
         cores = available_cores()
