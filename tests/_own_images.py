@@ -1,0 +1,60 @@
+"""A user's own data, made from the tiny digit scenes: a folder of JPEGs of which only
+a few have masks, and a human-oracle config over it (as in the README walk-through)."""
+import os
+import os.path as osp
+
+import cv2
+
+REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+CONFIG = '''_base_ = ['{repo}/configs/al/entropy_digits_pool11f.py']
+metainfo = dict(classes={classes!r}, palette={palette!r})
+train_dataloader = dict(dataset=dict(
+    _delete_=True, type='BaseSegDataset', data_root='{root}', metainfo=metainfo,
+    img_suffix='.jpg', seg_map_suffix='.png',
+    data_prefix=dict(img_path='images', seg_map_path='labels'),
+    pipeline={{{{_base_.train_pipeline}}}}))
+active_learning = dict(oracle='human', unit='images', step=6, num_cycles=1)
+'''
+NUM_LABELED = 6
+
+
+def make_own_images(root, scenes):
+    """Write ``root/images/*.jpg`` (all pool frames) and ``root/labels/*.png`` (the first
+    six); return the config path and the ground truth of every frame (kept elsewhere)."""
+    from mmseg_al.datasets.digit_scenes import DigitScenesDataset
+    with open(osp.join(scenes, 'train.txt')) as f:
+        ids = f.read().split()
+    ground_truth = {}
+    for n, sample_id in enumerate(ids):
+        image = cv2.imread(osp.join(scenes, 'img_dir', 'train', sample_id + '.png'))
+        os.makedirs(osp.dirname(osp.join(root, 'images', sample_id)), exist_ok=True)
+        cv2.imwrite(osp.join(root, 'images', sample_id + '.jpg'), image)
+        ground_truth[sample_id] = cv2.imread(
+            osp.join(scenes, 'ann_dir', 'train', sample_id + '.png'), cv2.IMREAD_UNCHANGED)
+        if n < NUM_LABELED:
+            os.makedirs(osp.dirname(osp.join(root, 'labels', sample_id)), exist_ok=True)
+            cv2.imwrite(osp.join(root, 'labels', sample_id + '.png'), ground_truth[sample_id])
+    meta = DigitScenesDataset.METAINFO
+    config = osp.join(root, 'my_images.py')
+    with open(config, 'w') as f:
+        f.write(CONFIG.format(repo=REPO_ROOT, root=root, classes=tuple(meta['classes']),
+                              palette=[list(c) for c in meta['palette']]))
+    return config, ground_truth
+
+
+def tiny_options(scenes):
+    """--cfg-options that make a cycle take seconds."""
+    return [f'val_dataloader.dataset.data_root={scenes}', 'train_dataloader.batch_size=2',
+            'train_cfg.max_iters=4', 'default_hooks.checkpoint.interval=2',
+            'default_hooks.logger.interval=1', 'active_learning.query_batch_size=8']
+
+
+def snapshot(*folders):
+    """Every file under ``folders`` with its bytes: equal snapshots mean nothing changed."""
+    files = {}
+    for folder in folders:
+        for root, _, names in os.walk(folder):
+            for name in names:
+                with open(osp.join(root, name), 'rb') as f:
+                    files[osp.join(root, name)] = f.read()
+    return files
