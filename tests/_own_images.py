@@ -58,3 +58,24 @@ def snapshot(*folders):
                 with open(osp.join(root, name), 'rb') as f:
                     files[osp.join(root, name)] = f.read()
     return files
+
+
+def start(al_train, tmp_path, scenes):
+    """Run cycle 0 of a human-oracle experiment on a new tree; it stops waiting for labels."""
+    import json
+    config, ground_truth = make_own_images(str(tmp_path / 'own'), scenes)
+    work_dir = str(tmp_path / 'work')
+    argv = [config, '--work-dir', work_dir, '--cfg-options', *tiny_options(scenes)]
+    al_train(argv)
+    with open(osp.join(work_dir, 'cycle_0', 'to_label', 'batch.json')) as f:
+        batch = json.load(f)
+    return dict(work_dir=work_dir, argv=argv, ground_truth=ground_truth, batch=batch,
+                ids=[item['sample_id'] for item in batch['items']],
+                labels=str(tmp_path / 'own' / 'labels'), root=str(tmp_path))
+
+
+def state(run):
+    """The run's al_state.json."""
+    import json
+    with open(osp.join(run['work_dir'], 'al_state.json')) as f:
+        return json.load(f)

@@ -132,7 +132,10 @@ def import_labels(work_dir, source, fmt='auto', partial=False):
     state = ALState.load(state_path)
     cycle = waiting_cycle(state)
     batch = read_batch(osp.join(work_dir, state.cycles[cycle][WAITING]['to_label']))
-    fmt, masks = _read(source, fmt, batch['classes'])
+    try:
+        fmt, masks = _read(source, fmt, batch['classes'])
+    except AnnotationError as err:
+        raise AnnotationError(f'Import rejected, nothing was changed: {err}') from err
     masks = validate(masks, batch, state, cycle, partial)
     items = [item for item in batch['items'] if item['sample_id'] in masks]
     for item in items:
