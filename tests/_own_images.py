@@ -6,45 +6,60 @@ import os.path as osp
 import cv2
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+# The README's configs/my_images.py, with the digit classes and this tree's root.
 CONFIG = '''_base_ = ['{repo}/configs/al/entropy_digits_pool11f.py']
-metainfo = dict(classes={classes!r}, palette={palette!r})
+metainfo = dict(classes={classes!r},
+                palette={palette!r})
+images = dict(type='BaseSegDataset', data_root='{root}', metainfo=metainfo,
+              img_suffix='.jpg', seg_map_suffix='.png')
 train_dataloader = dict(dataset=dict(
-    _delete_=True, type='BaseSegDataset', data_root='{root}', metainfo=metainfo,
-    img_suffix='.jpg', seg_map_suffix='.png',
-    data_prefix=dict(img_path='images', seg_map_path='labels'),
+    _delete_=True, **images, data_prefix=dict(img_path='images', seg_map_path='labels'),
     pipeline={{{{_base_.train_pipeline}}}}))
+val_dataloader = dict(dataset=dict(
+    _delete_=True, **images, data_prefix=dict(img_path='val/images', seg_map_path='val/labels'),
+    pipeline={{{{_base_.test_pipeline}}}}))
+test_dataloader = val_dataloader
+model = dict(decode_head=dict(num_classes={num_classes}, loss_decode=dict(class_weight=None)))
 active_learning = dict(oracle='human', unit='images', step=6, num_cycles=1)
 '''
 NUM_LABELED = 6
 
 
+def _write(path, image):
+    os.makedirs(osp.dirname(path), exist_ok=True)
+    cv2.imwrite(path, image)
+
+
 def make_own_images(root, scenes):
-    """Write ``root/images/*.jpg`` (all pool frames) and ``root/labels/*.png`` (the first
-    six); return the config path and the ground truth of every frame (kept elsewhere)."""
+    """Write ``root/images/*.jpg`` (all pool frames), ``root/labels/*.png`` (the first six
+    only) and a labeled ``root/val/``; return the config path and the ground truth of every
+    pool frame (kept out of the tree, for the simulated annotators)."""
     from mmseg_al.datasets.digit_scenes import DigitScenesDataset
-    with open(osp.join(scenes, 'train.txt')) as f:
-        ids = f.read().split()
     ground_truth = {}
-    for n, sample_id in enumerate(ids):
-        image = cv2.imread(osp.join(scenes, 'img_dir', 'train', sample_id + '.png'))
-        os.makedirs(osp.dirname(osp.join(root, 'images', sample_id)), exist_ok=True)
-        cv2.imwrite(osp.join(root, 'images', sample_id + '.jpg'), image)
-        ground_truth[sample_id] = cv2.imread(
-            osp.join(scenes, 'ann_dir', 'train', sample_id + '.png'), cv2.IMREAD_UNCHANGED)
-        if n < NUM_LABELED:
-            os.makedirs(osp.dirname(osp.join(root, 'labels', sample_id)), exist_ok=True)
-            cv2.imwrite(osp.join(root, 'labels', sample_id + '.png'), ground_truth[sample_id])
+    for split, folder in (('train', ''), ('val', 'val')):
+        with open(osp.join(scenes, f'{split}.txt')) as f:
+            ids = f.read().split()
+        for n, sample_id in enumerate(ids):
+            image = cv2.imread(osp.join(scenes, 'img_dir', split, sample_id + '.png'))
+            label = cv2.imread(osp.join(scenes, 'ann_dir', split, sample_id + '.png'),
+                               cv2.IMREAD_UNCHANGED)
+            _write(osp.join(root, folder, 'images', sample_id + '.jpg'), image)
+            if split == 'val' or n < NUM_LABELED:
+                _write(osp.join(root, folder, 'labels', sample_id + '.png'), label)
+            if split == 'train':
+                ground_truth[sample_id] = label
     meta = DigitScenesDataset.METAINFO
     config = osp.join(root, 'my_images.py')
     with open(config, 'w') as f:
         f.write(CONFIG.format(repo=REPO_ROOT, root=root, classes=tuple(meta['classes']),
-                              palette=[list(c) for c in meta['palette']]))
+                              palette=[list(c) for c in meta['palette']],
+                              num_classes=len(meta['classes'])))
     return config, ground_truth
 
 
-def tiny_options(scenes):
+def tiny_options():
     """--cfg-options that make a cycle take seconds."""
-    return [f'val_dataloader.dataset.data_root={scenes}', 'train_dataloader.batch_size=2',
+    return ['train_dataloader.batch_size=2',
             'train_cfg.max_iters=4', 'default_hooks.checkpoint.interval=2',
             'default_hooks.logger.interval=1', 'active_learning.query_batch_size=8']
 
@@ -65,7 +80,7 @@ def start(al_train, tmp_path, scenes):
     import json
     config, ground_truth = make_own_images(str(tmp_path / 'own'), scenes)
     work_dir = str(tmp_path / 'work')
-    argv = [config, '--work-dir', work_dir, '--cfg-options', *tiny_options(scenes)]
+    argv = [config, '--work-dir', work_dir, '--cfg-options', *tiny_options()]
     al_train(argv)
     with open(osp.join(work_dir, 'cycle_0', 'to_label', 'batch.json')) as f:
         batch = json.load(f)

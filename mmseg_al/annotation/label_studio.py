@@ -119,12 +119,13 @@ def read_label_studio_export(path, classes):
         if not results:
             problems.append(f'{where} ({data["sample_id"]}) is annotated with no mask')
             continue
-        height, width = results[0]['original_height'], results[0]['original_width']
+        sizes = {(r.get('original_height'), r.get('original_width')) for r in results}
+        if len(sizes) != 1 or None in next(iter(sizes)):
+            problems.append(f'{where} has results without one image size: {list(sizes)}')
+            continue
+        height, width = sizes.pop()
         mask = np.full((height, width), IGNORE_INDEX, np.uint8)
         for result in results:
-            if (result['original_height'], result['original_width']) != (height, width):
-                problems.append(f'{where} has results of different image sizes')
-                break
             names = result['value'].get(result['type'], [])
             for name in names:
                 if name not in index:

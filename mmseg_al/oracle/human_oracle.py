@@ -74,8 +74,9 @@ class HumanOracle:
         if IMPORTED in entry:
             return entry[IMPORTED]['ids']
         if WAITING not in entry:
+            runner = trained_runner()  # on every rank: building one may be collective
             if dist.get_rank() == 0:
-                self._export(cycle, selection, trained_runner())
+                self._export(cycle, selection, runner)
                 entry[WAITING] = dict(images=len(selection['ids']),
                                       to_label=osp.join(f'cycle_{cycle}', 'to_label'))
                 state.save()
