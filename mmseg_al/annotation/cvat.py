@@ -30,11 +30,12 @@ def write_segmentation_mask_zip(path, masks, classes, palette):
     """Write ``{image name: HxW class indices}`` as a Segmentation mask 1.1 zip, atomically.
 
     Pixels of ``IGNORE_INDEX`` get CVAT's black background when the dataset's
-    classes do not name one, so they stay unlabeled after a round trip.
+    classes do not name one (and none is black), so they stay unlabeled after a
+    round trip.
     """
     colours = [tuple(int(c) for c in rgb) for rgb in palette]
     lines = ['# label:color_rgb:parts:actions']
-    if BACKGROUND not in classes:
+    if BACKGROUND not in classes and (0, 0, 0) not in colours:
         lines.append(f'{BACKGROUND}:0,0,0::')
     lines += [f'{name}:{",".join(map(str, rgb))}::' for name, rgb in zip(classes, colours)]
     lut = np.zeros((256, 3), np.uint8)

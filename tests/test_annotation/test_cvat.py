@@ -94,3 +94,11 @@ def test_corrupt_zip_and_missing_labelmap(tmp_path):
         archive.writestr('SegmentationClass/a.png', b'')
     with pytest.raises(AnnotationError, match='no labelmap.txt'):
         read_segmentation_mask(str(tmp_path / 'empty.zip'), CLASSES)
+
+
+def test_a_black_class_without_background_still_reads_back(tmp_path):
+    mask = np.array([[0, 1], [2, 0]], np.uint8)
+    write_segmentation_mask_zip(str(tmp_path / 'p.zip'), {'x': mask}, ('road', 'car', 'person'),
+                                [[0, 0, 0], [255, 0, 16], [1, 2, 3]])
+    read = read_segmentation_mask(str(tmp_path / 'p.zip'), ('road', 'car', 'person'))
+    np.testing.assert_array_equal(read[0].mask, mask)
