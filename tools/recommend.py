@@ -18,7 +18,7 @@ from mmengine.config import Config, DictAction
 
 from mmseg_al.analysis.pool_images import PoolImages, score_pool
 from mmseg_al.analysis.recommend import (DEFAULT_STUDY, fit_study, leave_one_pool_out,
-                                         load_study, write_study_table)
+                                         load_study, normal_budget, write_study_table)
 from mmseg_al.analysis.tables import format_table
 
 
@@ -50,6 +50,7 @@ def print_score(name, score):
 
 
 def recommend(args):
+    budget = normal_budget(args.budget)  # a typo fails before the pool is read
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
@@ -64,14 +65,14 @@ def recommend(args):
                         for s in scores['pixels'].per_sequence[:3])
         print(f'  largest per-sequence shares of the pixel score: {top}')
     model = fit_study(args.study, args.auc_budget)
-    answer = model.recommend(scores['pixels'].score, args.budget,
+    answer = model.recommend(scores['pixels'].score, budget,
                              ssl=(False, True) if args.ssl else (False, ))
     best = answer['best']
     margin = answer['margin_sd']
     sure = ('' if margin is None else f' (ahead of the next by {margin:.1f} standard errors'
             + ('; close: either is fine)' if margin < 1 else ')'))
     print(f"\nRecommended: {best['method']} {'with' if best['ssl'] else 'without'} SSL{sure}")
-    print(f'\nExpected AUC@B at budget {args.budget} (fit on the study; ± one standard error):')
+    print(f'\nExpected AUC@B at budget {budget} (fit on the study; ± one standard error):')
     print(format_table([dict(candidate=p['candidate'], method=p['method'],
                              ssl='yes' if p['ssl'] else 'no', **{
                                  'expected AUC@B': f"{p['auc']:.2f}",
