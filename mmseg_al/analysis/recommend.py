@@ -110,9 +110,9 @@ def check_study_rows(rows, redundancy):
                 raise ValueError(f'Pool {pool!r} has two redundancy scores: '
                                  f'{redundancy[pool]} and {score} (row {number}).')
             redundancy[pool] = score
-        checked.append(dict(row, pool=pool, budget=normal_budget(row['budget']), method=str(row['method']),
-                            ssl=_as_bool(row['ssl']), seed=int(row['seed']),
-                            auc=float(row['auc'])))
+        checked.append(dict(row, pool=pool, budget=normal_budget(row['budget']),
+                            method=str(row['method']), ssl=_as_bool(row['ssl']),
+                            seed=int(row['seed']), auc=float(row['auc'])))
     unscored = sorted({r['pool'] for r in checked} - set(redundancy))
     if unscored:
         raise ValueError(f'No redundancy score for the pools {unscored}; add a redundancy '

@@ -1,4 +1,5 @@
 import json
+import os.path as osp
 
 import pytest
 from mmengine.registry import init_default_scope
@@ -10,6 +11,9 @@ from mmseg_al.datasets import ActiveDataset
 from mmseg_al.registry import ACQUISITIONS
 
 from tiny_segmentor import build_tiny_model, query_loader
+
+CONFIG = osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'configs', 'al',
+                  'entropy_digits_pool11f.py')
 
 
 def _study(path, winner):
@@ -81,3 +85,19 @@ def test_bad_auto_configs_are_refused(tmp_path):
         ACQUISITIONS.build(dict(type='Auto', candidates=('NoSuchAcquisition', )))
     with pytest.raises(ValueError, match='other than Auto'):
         ACQUISITIONS.build(dict(type='Auto', candidates=('Auto', )))
+
+
+@pytest.mark.slow
+def test_auto_in_an_experiment_config(al_train, tiny_al_options, tiny_scenes, tmp_path):
+    """``active_learning.acquisition=dict(type='Auto', ...)`` through tools/al_train.py."""
+    study = _study(tmp_path / 'study.csv', 'RandomAcquisition')
+    work_dir = tmp_path / 'run'
+    al_train([CONFIG, '--work-dir', str(work_dir), '--cfg-options',
+              *tiny_al_options(tiny_scenes), 'active_learning.acquisition.type=Auto',
+              f'active_learning.acquisition.study={study}'])
+    with open(work_dir / 'cycle_0' / 'selection.json') as f:
+        selection = json.load(f)
+    assert selection['acquisition'] == 'AutoAcquisition'
+    assert selection['info']['auto']['acquisition'] == 'RandomAcquisition'
+    assert selection['info']['auto']['budget'] == '10-10'
+    assert (work_dir / 'auto_acquisition.json').is_file()
