@@ -3,8 +3,9 @@
 Generates the digit scenes (and Pool-0f/5f/11f/21f/Aug) for each seed in a temporary
 folder, then prints, per pool, every candidate score: the chosen one (near-duplicate
 graph on pixels, with its 95 % bootstrap interval), the nearest-neighbour distance
-ratio, k-center covering-radius decay and the sequence-metadata score. The expected
-order is Pool-0f < 5f < 11f < 21f; ``X / (X + 1)`` is the ideal of a Pool-Xf.
+ratio, k-center covering-radius decay and the sequence-metadata score; a second table
+shows the chosen score at other graph thresholds. The expected order is
+Pool-0f < 5f < 11f < 21f; ``X / (X + 1)`` is the ideal of a Pool-Xf.
 
 Example:
     python benchmarks/bench_redundancy.py --seeds 0 1
@@ -30,8 +31,8 @@ def ideal(params):
     return 1 - 1 / group
 
 
-def pool_rows(root, seed):
-    rows = []
+def pool_rows(root, seed, thresholds):
+    rows, sweep = [], []
     for name, params in DIGIT_POOLS.items():
         pool = PoolImages.from_dataset_cfg(dict(
             type='DigitScenesDataset', data_root=root, ann_file=f'pools/{name}.txt',
@@ -54,7 +55,10 @@ def pool_rows(root, seed):
                                           f'{metadata.interval[1]:.3f}]',
             'top sequence share': f"{top['sequence']} {top['share']:.4f}",
             'score s': f'{seconds:.2f}'})
-    return rows
+        sweep.append({'scenes seed': seed, 'pool': name, **{
+            f'threshold {t}': f'{redundancy_score(features, threshold=t).score:.3f}'
+            for t in thresholds}})
+    return rows, sweep
 
 
 def main(argv=None):
@@ -62,17 +66,23 @@ def main(argv=None):
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1],
                         help='digit-scene generation seeds (DigitScenesSpec.seed)')
+    parser.add_argument('--thresholds', type=float, nargs='+', default=[0.3, 0.4, 0.5, 0.6],
+                        help='graph thresholds (x pool spread) of the sensitivity table')
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    rows = []
+    rows, sweep = [], []
     with tempfile.TemporaryDirectory() as tmp:
         for seed in args.seeds:
             root = os.path.join(tmp, f'scenes_{seed}')
             generated = time.perf_counter()
             prepare_digit_scenes(root, DigitScenesSpec(seed=seed), progress=False)
             print(f'scenes seed {seed}: generated in {time.perf_counter() - generated:.1f} s')
-            rows += pool_rows(root, seed)
+            pool_table, sweep_table = pool_rows(root, seed, args.thresholds)
+            rows += pool_table
+            sweep += sweep_table
     print(format_table(rows))
+    print('\nThe chosen score at other graph thresholds:')
+    print(format_table(sweep))
     print(f'\n{os.cpu_count()} CPU cores, OMP_NUM_THREADS={os.environ.get("OMP_NUM_THREADS")}, '
           f'wall time {time.perf_counter() - started:.1f} s')
     for seed in args.seeds:
