@@ -307,6 +307,8 @@ def leave_one_pool_out(rows, redundancy=None, ssl=(False, ), baselines=BASELINES
     if len(pools) < 2:
         raise ValueError('Leave-one-pool-out needs a study of at least two pools.')
     means = actual_means(rows)
+    # Always-<method> trains supervised unless only SSL training is allowed.
+    baseline_ssl = False not in tuple(ssl)
     table = []
     for pool in pools:
         model = Recommender.fit([r for r in rows if r['pool'] != pool], redundancy)
@@ -326,7 +328,7 @@ def leave_one_pool_out(rows, redundancy=None, ssl=(False, ), baselines=BASELINES
                        recommended=recommended, actual_best=best,
                        lost=allowed[best] - allowed[recommended], hit=recommended == best)
             for method in baselines:
-                name = candidate_name(method, False if False in tuple(ssl) else True)
+                name = candidate_name(method, baseline_ssl)
                 row[f'lost_{name}'] = allowed[best] - allowed[name] if name in allowed else None
             table.append(row)
     return table
