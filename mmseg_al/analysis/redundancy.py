@@ -21,6 +21,7 @@ are in ``docs/study/redundancy.md`` (``benchmarks/bench_redundancy.py``).
 Everything here is pure maths over a ``[N, D]`` matrix and optional per-image
 sequence ids; reading a pool's images is :mod:`mmseg_al.analysis.pool_images`.
 """
+import importlib.util
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import List, Optional, Tuple
@@ -32,11 +33,15 @@ from scipy.sparse.csgraph import connected_components
 from sklearn.neighbors import NearestNeighbors
 
 from mmseg_al.acquisition.functional import k_center_greedy
+from mmseg_al.acquisition.kcenter_faiss import import_faiss
 
 # Chosen by measurement (docs/study/redundancy.md): at 0.5 x the median pairwise
 # distance, Pool-5f/11f/21f of digit scenes land within 0.03 of X / (X + 1).
 DEFAULT_THRESHOLD = 0.5
 DEFAULT_NEIGHBOURS = 10
+# 'auto': faiss when installed (about 3x faster than scikit-learn on 10,000 x 1,536 on
+# one thread), else scikit-learn's exact search.
+KNN_BACKENDS = ('auto', 'faiss', 'sklearn')
 
 
 @dataclass
@@ -98,20 +103,30 @@ def pool_spread(features, num_pairs=4096, seed=0):
     return float(np.median(np.linalg.norm(matrix[first] - matrix[second], axis=1)))
 
 
-def nearest_neighbours(features, k):
-    """Distances and indices of each image's ``k`` nearest other images.
+def nearest_neighbours(features, k, backend='auto'):
+    """Distances and indices of each image's ``k`` nearest other images (exact search).
 
     Args:
         features (ndarray | Tensor): ``[N, D]``.
         k (int): neighbours per image, at most ``N - 1``.
+        backend (str): one of :data:`KNN_BACKENDS`.
 
     Returns:
         tuple[ndarray, ndarray]: ``[N, k]`` Euclidean distances (ascending) and indices.
     """
+    if backend not in KNN_BACKENDS:
+        raise ValueError(f'k-NN backend must be one of {KNN_BACKENDS}, got {backend!r}.')
+    if backend == 'auto':
+        backend = 'faiss' if importlib.util.find_spec('faiss') else 'sklearn'
     matrix = _as_matrix(features)
     k = min(k, len(matrix) - 1)
-    search = NearestNeighbors(n_neighbors=k + 1).fit(matrix)
-    distances, indices = search.kneighbors(matrix)
+    if backend == 'faiss':
+        # Centred, so the |x|^2 - 2x.y + |y|^2 form keeps float32 precision.
+        centred = np.ascontiguousarray(matrix - matrix.mean(0))
+        sq_distances, indices = import_faiss().knn(centred, centred, k + 1)
+        distances = np.sqrt(np.maximum(sq_distances, 0))
+    else:
+        distances, indices = NearestNeighbors(n_neighbors=k + 1).fit(matrix).kneighbors(matrix)
     # Drop the image itself; with exact duplicates it need not come first.
     is_self = indices == np.arange(len(matrix))[:, None]
     is_self[~is_self.any(1), -1] = True
@@ -120,7 +135,7 @@ def nearest_neighbours(features, k):
 
 
 def duplicate_groups(features, threshold=DEFAULT_THRESHOLD, num_neighbours=DEFAULT_NEIGHBOURS,
-                     spread=None):
+                     spread=None, backend='auto'):
     """Near-duplicate groups: connected components of the close-neighbour graph.
 
     Images are linked when one is among the other's ``num_neighbours`` nearest and
@@ -132,7 +147,7 @@ def duplicate_groups(features, threshold=DEFAULT_THRESHOLD, num_neighbours=DEFAU
     """
     matrix = _as_matrix(features)
     spread = pool_spread(matrix) if spread is None else spread
-    distances, indices = nearest_neighbours(matrix, num_neighbours)
+    distances, indices = nearest_neighbours(matrix, num_neighbours, backend)
     close = distances < threshold * spread
     rows = np.repeat(np.arange(len(matrix)), indices.shape[1])[close.ravel()]
     graph = coo_matrix((np.ones(len(rows)), (rows, indices.ravel()[close.ravel()])),
@@ -247,7 +262,7 @@ def summarize(per_image, method, sequences=None, params=None, level=0.95, seed=0
 
 
 def redundancy_score(features, sequences=None, threshold=DEFAULT_THRESHOLD,
-                     num_neighbours=DEFAULT_NEIGHBOURS):
+                     num_neighbours=DEFAULT_NEIGHBOURS, backend='auto'):
     """The pool's redundancy from its features alone (no labels, no metadata needed).
 
     Args:
@@ -257,11 +272,12 @@ def redundancy_score(features, sequences=None, threshold=DEFAULT_THRESHOLD,
             report per-sequence contributions.
         threshold (float): near-duplicate distance, as a fraction of the pool spread.
         num_neighbours (int): neighbours searched per image for the graph.
+        backend (str): k-NN search, one of :data:`KNN_BACKENDS`.
 
     Returns:
         RedundancyScore: ``method='pixels'`` (whatever the features are).
     """
-    labels = duplicate_groups(features, threshold, num_neighbours)
+    labels = duplicate_groups(features, threshold, num_neighbours, backend=backend)
     return summarize(group_redundancy(labels), 'pixels', sequences,
                      dict(threshold=threshold, num_neighbours=num_neighbours))
 

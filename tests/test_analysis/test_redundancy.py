@@ -31,12 +31,24 @@ def test_score_is_one_minus_one_over_copies(copies):
     assert len({(a, b) for a, b in zip(labels, truth)}) == len(set(truth))
 
 
-def test_exact_duplicates_are_not_their_own_neighbours():
+@pytest.mark.parametrize('backend', ['sklearn', 'faiss'])
+def test_exact_duplicates_are_not_their_own_neighbours(backend):
+    if backend == 'faiss':
+        pytest.importorskip('faiss')
     features, _ = replicated(10, 3, noise=0)
-    distances, indices = nearest_neighbours(features, 2)
+    distances, indices = nearest_neighbours(features, 2, backend)
     assert (indices != np.arange(30)[:, None]).all()
-    assert np.allclose(distances, 0)
-    assert redundancy_score(features).score == pytest.approx(2 / 3)
+    assert np.allclose(distances, 0, atol=1e-3)
+    assert redundancy_score(features, backend=backend).score == pytest.approx(2 / 3)
+
+
+def test_backends_find_the_same_groups():
+    pytest.importorskip('faiss')
+    features, _ = replicated(40, 3, noise=0.05)
+    assert (duplicate_groups(features, backend='faiss')
+            == duplicate_groups(features, backend='sklearn')).all()
+    with pytest.raises(ValueError, match='backend'):
+        nearest_neighbours(features, 2, backend='annoy')
 
 
 def test_candidates_agree_on_well_separated_duplicates():
