@@ -1,3 +1,4 @@
+import json
 import os.path as osp
 
 import pytest
@@ -60,3 +61,39 @@ def test_validate_export_and_errors(tiny_scenes, tool, tmp_path, capsys):
         tool('recommend').main([CONFIG, '--budget', 'ten', '--study', study,
                                 *_pool_options(tiny_scenes)])
     assert len(read_study_table(study)) == 18
+
+
+def test_export_a_study_folder_as_a_table(tiny_scenes, tool, tmp_path, capsys):
+    """Runs laid out as the study runner writes them; pools scored from their images."""
+    from mmseg_al.analysis.pool_images import PoolImages, score_pool
+    from mmseg_al.datasets.pools import read_pool, write_pool
+    ids = read_pool(f'{tiny_scenes}/train.txt')
+    pools = {'every5th': ids[::5], 'all': ids}
+    for name, pool_ids in pools.items():
+        write_pool(str(tmp_path / f'{name}.txt'), pool_ids)
+        for method in ('RandomAcquisition', 'CoresetAcquisition'):
+            experiment = tmp_path / 'study' / f'{method}_{name}'
+            experiment.mkdir(parents=True)
+            (experiment / 'experiment.py').write_text(
+                f"train_dataloader = dict(dataset=dict(type='DigitScenesDataset', "
+                f"data_root={tiny_scenes!r}, ann_file={str(tmp_path / f'{name}.txt')!r}, "
+                "data_prefix=dict(img_path='img_dir/train', seg_map_path='ann_dir/train')))\n")
+            (experiment / 'seed_0').mkdir()
+            (experiment / 'seed_0' / 'results.json').write_text(json.dumps(dict(
+                config=str(experiment / 'experiment.py'), method=method, ssl=None, seed=0,
+                cycles=[dict(percent_labeled=10.0, mIoU=10), dict(percent_labeled=20.0, mIoU=12)],
+                auc={'20': 1.1}, miou_at={'20': 12.0})))
+    table = str(tmp_path / 'table.csv')
+    tool('recommend').main(['--study', str(tmp_path / 'study'), '--export-table', table])
+    assert '4 runs written' in capsys.readouterr().out
+    rows = read_study_table(table)
+    for name in pools:
+        pool = PoolImages.from_dataset_cfg(dict(
+            type='DigitScenesDataset', data_root=tiny_scenes,
+            ann_file=str(tmp_path / f'{name}.txt'), data_prefix=dict(img_path='img_dir/train')))
+        expected = score_pool(pool)['pixels'].score
+        assert [float(r['redundancy']) for r in rows if r['pool'] == name] == pytest.approx(
+            [expected] * 2)
+    assert {r['budget'] for r in rows} == {'10-10'}
+    scores = {r['pool']: float(r['redundancy']) for r in rows}
+    assert scores['every5th'] < scores['all']  # every 5th frame is less redundant
