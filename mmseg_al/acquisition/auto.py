@@ -44,7 +44,18 @@ class AutoAcquisition(BaseAcquisition):
         if unknown or not candidates:
             raise ValueError(f'Auto acquisition candidates must be registered acquisitions '
                              f'other than Auto; got {list(candidates)} (unknown: {unknown}).')
-        self.study, self.budget, self.ssl = study, budget, bool(ssl)
+        # Imported here for the reason given in choose().
+        from mmseg_al.analysis.recommend import DEFAULT_STUDY, parse_budget
+        self.study = study or DEFAULT_STUDY
+        if not osp.exists(self.study):
+            # Fail when the experiment is built, not after its first training cycle.
+            raise FileNotFoundError(
+                f'Auto acquisition: no study results at {self.study}. Give '
+                'active_learning.acquisition.study = a study folder or study table CSV '
+                '(README "Which strategy should I use?").')
+        if budget is not None:
+            parse_budget(budget)
+        self.budget, self.ssl = budget, bool(ssl)
         self.candidates = tuple(candidates)
         self.acquisitions = dict(acquisitions or {})
         self.choice = None
@@ -55,7 +66,7 @@ class AutoAcquisition(BaseAcquisition):
         # Imported here, not at the top: the pool readers need mmseg_al.datasets, whose
         # imports (engine.state -> engine hooks -> this registry) lead back to this module.
         from mmseg_al.analysis.pool_images import PoolImages, score_pool
-        from mmseg_al.analysis.recommend import DEFAULT_STUDY, fit_study, format_budget
+        from mmseg_al.analysis.recommend import fit_study, format_budget
         path = osp.join(ctx.work_dir, CHOICE_FILE) if ctx.work_dir else None
         if path and osp.isfile(path):
             return read_json(path, 'Auto acquisition choice')
@@ -67,7 +78,7 @@ class AutoAcquisition(BaseAcquisition):
         # The initial share is what was labeled before this experiment's acquisitions.
         budget = self.budget or format_budget(
             100 * (len(ctx.labeled_ids) - ctx.cycle * num) / len(infos), 100 * num / len(infos))
-        recommender = fit_study(self.study or DEFAULT_STUDY)
+        recommender = fit_study(self.study)
         answer = recommender.recommend(scores['pixels'].score, budget, ssl=(self.ssl, ),
                                        candidates=self.candidates)
         choice = dict(acquisition=answer['best']['method'], budget=budget, ssl=self.ssl,

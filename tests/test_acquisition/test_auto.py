@@ -81,10 +81,15 @@ def test_auto_without_a_model_choice_and_restricted_candidates(tiny_scenes, tmp_
 
 
 def test_bad_auto_configs_are_refused(tmp_path):
+    study = _study(tmp_path / 'study.csv', 'EntropyAcquisition')
     with pytest.raises(ValueError, match='registered acquisitions'):
-        ACQUISITIONS.build(dict(type='Auto', candidates=('NoSuchAcquisition', )))
+        ACQUISITIONS.build(dict(type='Auto', study=study, candidates=('NoSuchAcquisition', )))
     with pytest.raises(ValueError, match='other than Auto'):
-        ACQUISITIONS.build(dict(type='Auto', candidates=('Auto', )))
+        ACQUISITIONS.build(dict(type='Auto', study=study, candidates=('Auto', )))
+    with pytest.raises(FileNotFoundError, match='no study results'):
+        ACQUISITIONS.build(dict(type='Auto', study=str(tmp_path / 'missing')))
+    with pytest.raises(ValueError, match="'I-S'"):
+        ACQUISITIONS.build(dict(type='Auto', study=study, budget='10'))
 
 
 @pytest.mark.slow
