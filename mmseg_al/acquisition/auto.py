@@ -46,10 +46,11 @@ class AutoAcquisition(BaseAcquisition):
                              f'other than Auto; got {list(candidates)} (unknown: {unknown}).')
         # Imported here for the reason given in choose().
         from mmseg_al.analysis.recommend import DEFAULT_STUDY, parse_budget
+        from mmseg_al.engine.al_loop import ConfigError
         self.study = study or DEFAULT_STUDY
         if not osp.exists(self.study):
             # Fail when the experiment is built, not after its first training cycle.
-            raise FileNotFoundError(
+            raise ConfigError(
                 f'Auto acquisition: no study results at {self.study}. Give '
                 'active_learning.acquisition.study = a study folder or study table CSV '
                 '(README "Which strategy should I use?").')

@@ -86,7 +86,7 @@ def test_bad_auto_configs_are_refused(tmp_path):
         ACQUISITIONS.build(dict(type='Auto', study=study, candidates=('NoSuchAcquisition', )))
     with pytest.raises(ValueError, match='other than Auto'):
         ACQUISITIONS.build(dict(type='Auto', study=study, candidates=('Auto', )))
-    with pytest.raises(FileNotFoundError, match='no study results'):
+    with pytest.raises(ValueError, match='no study results'):
         ACQUISITIONS.build(dict(type='Auto', study=str(tmp_path / 'missing')))
     with pytest.raises(ValueError, match="'I-S'"):
         ACQUISITIONS.build(dict(type='Auto', study=study, budget='10'))
@@ -105,3 +105,8 @@ def test_auto_in_an_experiment_config(al_train, tiny_al_options, tiny_scenes, tm
     assert selection['info']['auto']['acquisition'] == 'RandomAcquisition'
     assert selection['info']['auto']['budget'] == '10-10'
     assert (work_dir / 'auto_acquisition.json').is_file()
+    # Without study results the run stops before training, with one message.
+    with pytest.raises(SystemExit, match='no study results'):
+        al_train([CONFIG, '--work-dir', str(tmp_path / 'no_study'), '--cfg-options',
+                  *tiny_al_options(tiny_scenes),
+                  f'active_learning.acquisition.study={tmp_path / "missing"}'])
