@@ -13,7 +13,7 @@ from mmseg_al.registry import ACQUISITIONS
 from tiny_segmentor import build_tiny_model, query_loader
 
 CONFIG = osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'configs', 'al',
-                  'auto_digits_pool11f.py')
+                  'entropy_digits_pool11f.py')
 
 
 def _study(path, winner):
@@ -94,11 +94,12 @@ def test_bad_auto_configs_are_refused(tmp_path):
 
 @pytest.mark.slow
 def test_auto_in_an_experiment_config(al_train, tiny_al_options, tiny_scenes, tmp_path):
-    """configs/al/auto_digits_pool11f.py (``acquisition=dict(type='Auto')``) through al_train."""
+    """``active_learning.acquisition=dict(type='Auto', ...)`` through tools/al_train.py."""
     study = _study(tmp_path / 'study.csv', 'RandomAcquisition')
     work_dir = tmp_path / 'run'
+    auto = ['active_learning.acquisition.type=Auto']
     al_train([CONFIG, '--work-dir', str(work_dir), '--cfg-options',
-              *tiny_al_options(tiny_scenes), f'active_learning.acquisition.study={study}'])
+              *tiny_al_options(tiny_scenes), *auto, f'active_learning.acquisition.study={study}'])
     with open(work_dir / 'cycle_0' / 'selection.json') as f:
         selection = json.load(f)
     assert selection['acquisition'] == 'AutoAcquisition'
@@ -108,5 +109,5 @@ def test_auto_in_an_experiment_config(al_train, tiny_al_options, tiny_scenes, tm
     # Without study results the run stops before training, with one message.
     with pytest.raises(SystemExit, match='no study results'):
         al_train([CONFIG, '--work-dir', str(tmp_path / 'no_study'), '--cfg-options',
-                  *tiny_al_options(tiny_scenes),
+                  *tiny_al_options(tiny_scenes), *auto,
                   f'active_learning.acquisition.study={tmp_path / "missing"}'])

@@ -35,7 +35,9 @@ def test_recommend_prints_score_choice_and_what_it_rests_on(tiny_scenes, tool, t
                             *_pool_options(tiny_scenes)])
     out = capsys.readouterr().out
     # The tiny pool holds every frame of 6 sequences of 10: redundant, so Coreset.
-    pool = PoolImages.from_folder(f'{tiny_scenes}/img_dir/train')
+    pool = PoolImages.from_dataset_cfg(dict(type='DigitScenesDataset', data_root=tiny_scenes,
+                                            ann_file='train.txt',
+                                            data_prefix=dict(img_path='img_dir/train')))
     score = score_pool(pool)['pixels'].score
     assert score > 0.5
     assert f'pixels    {score:.3f}' in out and 'sequences' in out
