@@ -19,10 +19,12 @@ from mmengine import dist
 from mmengine.config import Config, DictAction
 from mmengine.registry import init_default_scope
 
+from mmseg_al.annotation import AnnotationError
 from mmseg_al.compat import adapt_cfg_to_device, init_cpu_distributed, shutdown_distributed
 from mmseg_al.datasets.preparation import DatasetNotPreparedError, prepare_or_check
 from mmseg_al.engine.al_loop import ALLoop, ConfigError, restart_work_dir
 from mmseg_al.engine.state import StateError
+from mmseg_al.oracle import WaitingForLabels
 
 
 def parse_args(argv=None):
@@ -65,7 +67,10 @@ def main(argv=None):
         dist.barrier()
         prepare_or_check(cfg)
         ALLoop(cfg, seed=seed).run()
-    except (ConfigError, DatasetNotPreparedError, StateError) as err:
+    except WaitingForLabels as waiting:
+        if dist.get_rank() == 0:
+            print(f'[mmseg_al] {waiting}', flush=True)
+    except (AnnotationError, ConfigError, DatasetNotPreparedError, StateError) as err:
         sys.exit(f'error: {err}')
     shutdown_distributed()
 

@@ -9,7 +9,7 @@ selection is broadcast, so every rank returns the same :class:`Selection`.
 """
 from abc import ABCMeta, abstractmethod
 from dataclasses import dataclass, field
-from typing import Any, List
+from typing import Any, List, Optional
 
 import numpy as np
 import torch
@@ -33,6 +33,8 @@ class AcquisitionContext:
     ``model`` is the segmentor to query (an SSL wrapper's ``inference_segmentor``),
     in eval mode. Loaders iterate their view in dataset order with the query
     pipeline (no labels); under a distributed launch each rank sees its shard.
+    ``work_dir`` is the experiment's work dir, where an acquisition may keep a
+    decision across cycles (each cycle builds its acquisition anew).
     """
     model: Any
     unlabeled_loader: Any
@@ -41,6 +43,7 @@ class AcquisitionContext:
     labeled_ids: List[str]
     seed: int
     cycle: int
+    work_dir: Optional[str] = None
 
 
 def iterate_batches(model, loader, desc):

@@ -129,8 +129,8 @@ def prepare_or_check(cfg):
     validation and test sets). Digit scenes (and their pools) are generated on rank
     0 when a split or pool file they need is missing.
     """
-    leaves = [leaf for key in cfg if key.endswith('_dataloader') and 'dataset' in cfg[key]
-              for leaf in leaf_dataset_cfgs(cfg[key]['dataset'])]
+    loaders = [key for key in cfg if key.endswith('_dataloader') and 'dataset' in cfg[key]]
+    leaves = [leaf for key in loaders for leaf in leaf_dataset_cfgs(cfg[key]['dataset'])]
     digit_roots = {files.data_root for files in map(dataset_files, leaves)
                    if files.type_name == 'DigitScenesDataset' and not osp.isfile(files.ann_file)}
     if digit_roots:
@@ -138,11 +138,15 @@ def prepare_or_check(cfg):
             for root in sorted(digit_roots):
                 prepare_digit_scenes(root)
         dist.barrier()
-    for leaf in leaves:
-        _check_files(dataset_files(leaf))
+    # Under the human oracle the pool's masks appear as its images are labeled.
+    oracle = cfg.get('active_learning', {}).get('oracle', 'dataset')
+    pool_labels = (oracle.get('type') if isinstance(oracle, dict) else oracle) != 'human'
+    for key in loaders:
+        for leaf in leaf_dataset_cfgs(cfg[key]['dataset']):
+            _check_files(dataset_files(leaf), labels=pool_labels or key != 'train_dataloader')
 
 
-def _check_files(files):
+def _check_files(files, labels=True):
 
     def fail(problem):
         section, anchor, command = _GUIDES.get(files.type_name, ('Datasets', 'datasets', None))
@@ -157,7 +161,8 @@ def _check_files(files):
     for path in files.required_files:
         if not osp.isfile(path):
             fail(f'{osp.abspath(path)} is missing (preparation did not finish)')
-    for folder in (files.img_dir, files.seg_dir):
+    seg_dir = files.seg_dir if labels else None
+    for folder in (files.img_dir, seg_dir):
         if folder is not None and not osp.isdir(folder):
             fail(f'the folder {osp.abspath(folder)} does not exist')
     if not files.ann_file:
@@ -170,8 +175,7 @@ def _check_files(files):
         sample_ids = [line.strip() for line in f if line.strip()]
     missing = [path for sample_id in sample_ids for path in (
         osp.join(files.img_dir, sample_id + files.img_suffix),
-        None if files.seg_dir is None else osp.join(files.seg_dir,
-                                                    sample_id + files.seg_map_suffix))
+        None if seg_dir is None else osp.join(seg_dir, sample_id + files.seg_map_suffix))
         if path is not None and not osp.isfile(path)]
     if missing:
         fail(f'{len(missing)} files listed by {osp.abspath(files.ann_file)} are missing, '

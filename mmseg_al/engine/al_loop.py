@@ -17,7 +17,6 @@ import os.path as osp
 import shutil
 import time
 
-import numpy as np
 from mmengine import dist
 from mmengine.runner import Runner
 
@@ -26,6 +25,7 @@ from mmseg_al.datasets.ssl_dataloader import apply_ssl
 from mmseg_al.engine.hooks.acquisition_hook import POOL_FEATURES_FILE, AcquisitionHook
 from mmseg_al.engine.results import write_results
 from mmseg_al.engine.state import ALState, StateError, atomic_write_text, read_json
+from mmseg_al.oracle import WaitingForLabels, build_oracle
 from mmseg_al.registry import ACQUISITIONS
 
 AL_DEFAULTS = dict(
@@ -42,6 +42,9 @@ AL_DEFAULTS = dict(
     # e.g. for a t-SNE of labeled vs unlabeled images; the layer Coreset would use.
     save_pool_features=False,
     feature_layer='decode_head.bottleneck',
+    # Who labels a batch: 'dataset' (the labels exist: simulated AL) or 'human'
+    # (export, stop, import; a dict adds HumanOracle options, e.g. image_url).
+    oracle='dataset',
 )
 TRAINING_MODES = ('retrain', 'finetune')
 
@@ -114,6 +117,14 @@ class ALLoop:
         self.pool = ActiveDataset(copy.deepcopy(cfg.train_dataloader.dataset), view='all')
         self.n_initial, self.n_step = budget_sizes(self.al_cfg, len(self.pool.pool_ids))
         self.num_cycles = self.al_cfg['num_cycles']
+        query_dataset = copy.deepcopy(cfg.train_dataloader.dataset)
+        query_dataset['pipeline'] = query_pipeline(cfg.test_pipeline)
+        try:
+            self.oracle = build_oracle(self.al_cfg['oracle'], work_dir=self.work_dir,
+                                       query_dataset=query_dataset,
+                                       batch_size=self.al_cfg['query_batch_size'])
+        except (TypeError, ValueError) as err:
+            raise ConfigError(f'active_learning.oracle: {err}') from err
         self.state = self._load_or_init_state()
 
     # -- state ----------------------------------------------------------------
@@ -133,9 +144,7 @@ class ALLoop:
             return state
         # The seeded initial set is the same on every rank; rank 0 writes it.
         state = ALState(self.state_path, self.seed, digest)
-        initial = np.random.default_rng(self.seed).choice(
-            len(self.pool.pool_ids), size=self.n_initial, replace=False)
-        self.pool.label([self.pool.pool_ids[i] for i in sorted(initial)], cycle=0)
+        self.pool.label(self.oracle.initial_ids(self.pool, self.n_initial, self.seed), cycle=0)
         state.labeled = self.pool.state_dict()['labeled']
         if dist.get_rank() == 0:
             self._write_added(0)
@@ -225,7 +234,9 @@ class ALLoop:
             hook = next(h for h in runner.hooks if isinstance(h, AcquisitionHook))
             hook.after_train(runner)
         selection = read_json(out_file, 'Selection')
-        self.pool.label(selection['ids'], cycle=k + 1)
+        labeled = self.oracle.request(k, selection, lambda: runner or self._trained_runner(k),
+                                      self.state)
+        self.pool.label(labeled, cycle=k + 1)
         self.state.labeled = self.pool.state_dict()['labeled']
         if dist.get_rank() == 0:
             self._write_added(k + 1)
@@ -242,7 +253,12 @@ class ALLoop:
                     os.remove(osp.join(cycle_dir, name))
 
     def run(self):
-        """Run every unfinished phase; returns the results dict (also results.json)."""
+        """Run every unfinished phase; returns the results dict (also results.json).
+
+        Raises:
+            WaitingForLabels: the human oracle exported a batch; import its labels
+                with ``tools/al_import.py`` and run again.
+        """
         started = time.time()
         for k in range(self.num_cycles + 1):
             runner = None
@@ -258,7 +274,12 @@ class ALLoop:
                 runner = runner or self._trained_runner(k)
                 self._eval(k, runner)
             if k < self.num_cycles and not self.state.is_done(k, 'acquire'):
-                self._acquire(k, runner)
+                try:
+                    self._acquire(k, runner)
+                except WaitingForLabels:
+                    if dist.get_rank() == 0:  # the cycle's results, while people label
+                        write_results(self.work_dir, self.cfg, self.al_cfg, self.state)
+                    raise
             if dist.get_rank() == 0:
                 write_results(self.work_dir, self.cfg, self.al_cfg, self.state)
         print_progress(f'done in {time.time() - started:.0f} s; results in '

@@ -104,3 +104,24 @@ def test_prepare_or_check_covers_every_dataloader(a2d2_root, tmp_path):
         prepare_or_check(cfg)
     cfg.test_dataloader.dataset.data_root = str(a2d2_root)
     prepare_or_check(cfg)
+
+
+def test_human_oracle_pool_is_a_list_of_images_without_labels(tmp_path):
+    """Under the human oracle only the pool may lack masks; validation still needs them."""
+    root = tmp_path / 'mine'
+    for name in ('a', 'b'):
+        _touch(str(root / 'images' / f'{name}.jpg'))
+    (root / 'pool.txt').write_text('a\nb\n')
+    pool = dict(type='BaseSegDataset', data_root=str(root), ann_file='pool.txt',
+                img_suffix='.jpg', data_prefix=dict(img_path='images', seg_map_path='labels'))
+    val = dict(pool, ann_file='', data_prefix=dict(img_path='images', seg_map_path='labels'))
+    cfg = Config(dict(train_dataloader=dict(dataset=pool),
+                      active_learning=dict(oracle=dict(type='human', image_url='http://x/'))))
+    prepare_or_check(cfg)
+    cfg.active_learning.oracle = 'dataset'
+    with pytest.raises(DatasetNotPreparedError, match='labels does not exist'):
+        prepare_or_check(cfg)
+    cfg.active_learning.oracle = 'human'
+    cfg.val_dataloader = dict(dataset=val)
+    with pytest.raises(DatasetNotPreparedError, match='labels does not exist'):
+        prepare_or_check(cfg)

@@ -79,7 +79,7 @@ class AcquisitionHook(Hook):
                 model=model, unlabeled_loader=unlabeled_loader,
                 labeled_loader=self._loader('labeled'),
                 unlabeled_ids=unlabeled.view_ids, labeled_ids=unlabeled.labeled_ids,
-                seed=self.seed, cycle=self.cycle)
+                seed=self.seed, cycle=self.cycle, work_dir=osp.dirname(self.state_file))
             runner.logger.info(f'Acquisition ({type(self.acquisition).__name__}): selecting '
                                f'{self.num_to_select} of {len(unlabeled)} unlabeled images')
             selection = self.acquisition.select(ctx, self.num_to_select)

@@ -1,0 +1,162 @@
+import json
+import math
+import os
+import os.path as osp
+
+import pytest
+
+from mmseg_al.analysis.recommend import (Recommender, candidate_name, check_study_rows,
+                                         fit_study, leave_one_pool_out, load_study,
+                                         normal_budget, read_study_table, write_study_table)
+
+POOLS = {'diverse': 0.1, 'mixed': 0.4, 'redundant': 0.7, 'very_redundant': 0.9}
+BUDGETS = {'2-2': 2, '10-10': 10}
+
+
+def truth(method, ssl, redundancy, initial):
+    """The hand-made study's expected AUC@B: Random wins on diverse pools, Coreset on
+    redundant ones (crossing at redundancy 0.5), SSL adds 0.5 to Coreset at budget 10
+    and costs 0.5 at budget 2; every AUC grows with log(I)."""
+    base = {'RandomAcquisition': 20 - 4 * redundancy,
+            'CoresetAcquisition': 16 + 4 * redundancy,
+            'EntropyAcquisition': 17.0}[method]
+    if ssl:
+        base += 0.5 if initial == 10 else -0.5
+    return base + math.log(initial)
+
+
+def study_rows(noise=0.05, seeds=(0, 1, 2)):
+    """One row per pool x budget x candidate x seed; seed noise -n, 0, +n (mean 0)."""
+    rows = []
+    for pool, redundancy in POOLS.items():
+        for budget, initial in BUDGETS.items():
+            for method, ssl in (('RandomAcquisition', False), ('CoresetAcquisition', False),
+                                ('EntropyAcquisition', False), ('CoresetAcquisition', True)):
+                for seed in seeds:
+                    rows.append(dict(pool=pool, budget=budget, method=method, ssl=ssl, seed=seed,
+                                     auc=truth(method, ssl, redundancy, initial)
+                                     + noise * (seed - 1)))
+    return rows
+
+
+def test_fit_recovers_the_hand_made_study():
+    model = Recommender.fit(study_rows(), POOLS)
+    coreset = model.fits['Coreset']
+    assert coreset.terms == ['redundancy', 'log_initial']
+    assert coreset.coef == pytest.approx([16, 4, 1], abs=1e-6)
+    # Noise -0.05/0/+0.05 per seed: residual std = sqrt(2 * 0.05^2 * 8 / (24 - 3)).
+    assert coreset.residual_std == pytest.approx(math.sqrt(0.04 / 21), rel=1e-6)
+    assert model.recommend(0.1, '10-10')['best']['method'] == 'RandomAcquisition'
+    assert model.recommend(0.9, '10-10')['best']['candidate'] == 'Coreset'
+    # SSL as an option: it pays for Coreset at budget 10, not at budget 2.
+    assert model.recommend(0.9, '10-10', ssl=(False, True))['best']['candidate'] == 'Coreset-SSL'
+    assert model.recommend(0.9, '2-2', ssl=(False, True))['best']['candidate'] == 'Coreset'
+    answer = model.recommend(0.8, '10-10')
+    coreset_prediction = next(p for p in answer['predictions'] if p['candidate'] == 'Coreset')
+    assert coreset_prediction['auc'] == pytest.approx(truth('CoresetAcquisition', False, 0.8, 10))
+    assert 0 < coreset_prediction['std'] < 0.05
+    assert answer['margin_sd'] > 3
+    assert answer['rests_on']['pools'] == POOLS and answer['rests_on']['rows'] == 72
+
+
+def test_warnings_for_extrapolation_and_an_unstudied_budget():
+    model = Recommender.fit([r for r in study_rows() if r['budget'] == '10-10'], POOLS)
+    assert 'log_initial' not in model.fits['Random'].terms
+    warnings = model.recommend(0.99, '5-5')['warnings']
+    assert any('outside the study pools' in w for w in warnings)
+    assert any('no runs at budget 5-5' in w and 'does not change' in w for w in warnings)
+    assert model.recommend(0.5, '10.0-10')['warnings'] == []
+
+
+def test_a_single_run_per_candidate_has_no_uncertainty():
+    rows = [dict(pool='p', budget='10-10', method=m, ssl=False, seed=0, auc=a)
+            for m, a in (('RandomAcquisition', 17.0), ('CoresetAcquisition', 18.0))]
+    answer = Recommender.fit(rows, {'p': 0.5}).recommend(0.5, '10-10')
+    assert answer['best']['candidate'] == 'Coreset' and answer['best']['std'] is None
+    assert answer['margin_sd'] is None and any('too few runs' in w for w in answer['warnings'])
+
+
+def test_leave_one_pool_out_on_the_hand_made_study():
+    table = leave_one_pool_out(study_rows(), POOLS)
+    by_pool = {(r['pool'], r['budget']): r for r in table}
+    assert len(table) == 8 and all(r['hit'] for r in table)
+    diverse = by_pool[('diverse', '10-10')]
+    assert diverse['recommended'] == diverse['actual_best'] == 'Random' and diverse['lost'] == 0
+    # Always-Coreset loses 20 - 0.4 - (16 + 0.4) = 3.2 on the diverse pool.
+    assert diverse['lost_Coreset'] == pytest.approx(3.2)
+    redundant = by_pool[('very_redundant', '2-2')]
+    assert redundant['recommended'] == 'Coreset'
+    assert redundant['lost_Random'] == pytest.approx(8 * 0.9 - 4)
+    with_ssl = leave_one_pool_out(study_rows(), POOLS, ssl=(False, True))
+    assert {(r['pool'], r['budget']): r['actual_best'] for r in with_ssl}[
+        ('very_redundant', '10-10')] == 'Coreset-SSL'
+
+
+def test_a_wrong_recommendation_shows_its_cost():
+    """Entropy wins only on the held-out middle pool: the fit cannot know it."""
+    rows = study_rows(noise=0)
+    for row in rows:
+        if row['pool'] == 'mixed' and row['method'] == 'EntropyAcquisition':
+            row['auc'] += 3
+    mixed = [r for r in leave_one_pool_out(rows, POOLS)
+             if r['pool'] == 'mixed' and r['budget'] == '10-10'][0]
+    assert mixed['actual_best'] == 'Entropy' and not mixed['hit']
+    assert mixed['lost'] == pytest.approx(20.0 - (20 - 1.6))
+
+
+def test_bad_tables_are_refused_with_the_row(tmp_path):
+    with pytest.raises(ValueError, match='lacks'):
+        check_study_rows([dict(pool='p', budget='10-10', method='R', ssl=0, seed=0)], {'p': 0})
+    with pytest.raises(ValueError, match='No redundancy score'):
+        check_study_rows(study_rows()[:1], {})
+    with pytest.raises(ValueError, match="'I-S'"):
+        normal_budget('10%')
+    path = tmp_path / 'bad.csv'
+    path.write_text('pool,method\np,R\n')
+    with pytest.raises(ValueError, match='lacks the columns'):
+        read_study_table(str(path))
+    with pytest.raises(FileNotFoundError, match='No study results'):
+        fit_study(str(tmp_path / 'nothing'))
+
+
+def test_table_csv_round_trip(tmp_path):
+    path = str(tmp_path / 'study.csv')
+    write_study_table(path, study_rows(), POOLS)
+    model = fit_study(path)
+    assert model.redundancy == POOLS
+    assert model.recommend(0.9, '10-10')['best']['candidate'] == 'Coreset'
+    assert candidate_name('EquALAcquisition', True) == 'EquAL-SSL'
+
+
+def test_load_study_reads_the_study_runner_layout(tmp_path, tiny_scenes):
+    """<study>/<experiment>/experiment.py + seed_<s>/results.json; pools scored once."""
+    study = tmp_path / 'study'
+    calls = []
+
+    def scorer(dataset_cfg):
+        calls.append(dataset_cfg['ann_file'])
+        return 0.25 if dataset_cfg['ann_file'] == 'train.txt' else 0.75
+
+    for pool, ann_file in (('train', 'train.txt'), ('val', 'val.txt')):
+        for method in ('RandomAcquisition', 'CoresetAcquisition'):
+            experiment = study / f'{method}_{pool}'
+            experiment.mkdir(parents=True)
+            (experiment / 'experiment.py').write_text(
+                f"train_dataloader = dict(dataset=dict(type='DigitScenesDataset', "
+                f"data_root={tiny_scenes!r}, ann_file={ann_file!r}, "
+                "data_prefix=dict(img_path='img_dir/train', seg_map_path='ann_dir/train')))\n")
+            for seed in (0, 1):
+                os.makedirs(experiment / f'seed_{seed}')
+                (experiment / f'seed_{seed}' / 'results.json').write_text(json.dumps(dict(
+                    config='gone.py', method=method, ssl=None, seed=seed,
+                    cycles=[dict(percent_labeled=5.0, mIoU=10), dict(percent_labeled=10.0,
+                                                                     mIoU=20)],
+                    auc={'10': 0.75 + seed, '30': None}, miou_at={'10': 20.0, '30': None})))
+    rows, redundancy = load_study(str(study), score_pool=scorer)
+    assert redundancy == {'train': 0.25, 'val': 0.75}
+    assert sorted(calls) == ['train.txt', 'val.txt']
+    assert len(rows) == 8 and {r['budget'] for r in rows} == {'5-5'}
+    assert {r['auc_budget'] for r in rows} == {'10'} and not any(r['ssl'] for r in rows)
+    assert osp.isfile(study / 'pool_redundancy.json')
+    load_study(str(study), score_pool=scorer)
+    assert len(calls) == 2  # cached by pool file and content

@@ -1,0 +1,120 @@
+"""Which acquisition (and SSL or not) should label this pool? Asked before any labeling.
+
+Scores the redundancy of the config's pool (its train dataset; no labels read), fits
+the recommender on a study's results and prints the answer with the expected AUC@B of
+every candidate and the study results it rests on.
+
+Examples:
+    python tools/recommend.py configs/al/random_a2d2_pool11f.py --budget 10-10 --ssl
+    python tools/recommend.py CONFIG --budget 5-5 --study work_dirs/digit_study
+    python tools/recommend.py --validate --study work_dirs/digit_study   # leave one pool out
+    python tools/recommend.py --study work_dirs/digit_study --export-table study.csv
+"""
+import argparse
+import sys
+
+import mmseg_al  # noqa: F401  (applies the compatibility shims before mmseg loads)
+from mmengine.config import Config, DictAction
+
+from mmseg_al.analysis.pool_images import PoolImages, score_pool
+from mmseg_al.analysis.recommend import (DEFAULT_STUDY, fit_study, leave_one_pool_out,
+                                         load_study, normal_budget, write_study_table)
+from mmseg_al.analysis.tables import format_table
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('config', nargs='?', help='experiment config whose train set is the pool')
+    parser.add_argument('--budget', help="budget I-S in percent of the pool, e.g. '10-10'")
+    parser.add_argument('--ssl', action='store_true',
+                        help='SSL training is an option: -SSL candidates compete too')
+    parser.add_argument('--study', default=DEFAULT_STUDY,
+                        help='study folder or study table CSV (default: the digit-scene study)')
+    parser.add_argument('--auc-budget', help='B of AUC@B to use from a study folder '
+                        '(default: the largest all runs report)')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction, metavar='KEY=VALUE',
+                        help='override config entries, e.g. '
+                        'train_dataloader.dataset.data_root=data/a2d2')
+    parser.add_argument('--validate', action='store_true',
+                        help='leave-one-pool-out validation of the study instead')
+    parser.add_argument('--export-table', metavar='CSV',
+                        help='write the study folder as a study table CSV instead')
+    return parser.parse_args(argv)
+
+
+def print_score(name, score):
+    low, high = score.interval
+    print(f'  {name:<9} {score.score:.3f}  [95% CI {low:.3f}, {high:.3f}]  '
+          f'~{score.effective_images:.0f} distinct of {score.num_images} images')
+
+
+def recommend(args):
+    budget = normal_budget(args.budget)  # a typo fails before the pool is read
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    pool = PoolImages.from_dataset_cfg(cfg.train_dataloader.dataset)
+    scores = score_pool(pool)
+    print(f'Pool: {pool.source} ({len(pool.ids)} images)')
+    print('Redundancy = 1 - N_eff/N (0: all images distinct; 1 - 1/m: each image m times)')
+    print_score('pixels', scores['pixels'])
+    if scores['sequence'] is not None:
+        print_score('sequences', scores['sequence'])
+        top = ', '.join(f"{s['sequence']} {s['share']:.3f}"
+                        for s in scores['pixels'].per_sequence[:3])
+        print(f'  largest per-sequence shares of the pixel score: {top}')
+    model = fit_study(args.study, args.auc_budget)
+    answer = model.recommend(scores['pixels'].score, budget,
+                             ssl=(False, True) if args.ssl else (False, ))
+    best = answer['best']
+    margin = answer['margin_sd']
+    sure = ('' if margin is None else f' (ahead of the next by {margin:.1f} standard errors'
+            + ('; close: either is fine)' if margin < 1 else ')'))
+    print(f"\nRecommended: {best['method']} {'with' if best['ssl'] else 'without'} SSL{sure}")
+    print(f'\nExpected AUC@B at budget {budget} (fit on the study; ± one standard error):')
+    print(format_table([dict(candidate=p['candidate'], method=p['method'],
+                             ssl='yes' if p['ssl'] else 'no', **{
+                                 'expected AUC@B': f"{p['auc']:.2f}",
+                                 '±': '-' if p['std'] is None else f"{p['std']:.2f}",
+                                 'study runs': p['rows']}) for p in answer['predictions']]))
+    rests = answer['rests_on']
+    pools = ', '.join(f'{p} ({r:.3f})' for p, r in rests['pools'].items())
+    print(f"\nRests on: {rests['source']}: {rests['rows']} runs, pools (redundancy) {pools}; "
+          f"budgets {', '.join(rests['budgets'])}; seeds {rests['seeds']}")
+    for warning in answer['warnings']:
+        print(f'warning: {warning}')
+
+
+def validate(args):
+    model = fit_study(args.study, args.auc_budget)
+    table = leave_one_pool_out(model.rows, model.redundancy,
+                               ssl=(False, True) if args.ssl else (False, ))
+    print(format_table([{k: f'{v:.3f}' if isinstance(v, float) else ('-' if v is None else v)
+                         for k, v in row.items()} for row in table]))
+    hits = sum(row['hit'] for row in table)
+    lost = sum(row['lost'] for row in table) / len(table)
+    print(f'\n{hits} of {len(table)} held-out pools got their best strategy; mean AUC@B lost '
+          f'against the best: {lost:.3f}')
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    try:
+        if args.export_table:
+            rows, redundancy = load_study(args.study, args.auc_budget)
+            write_study_table(args.export_table, rows, redundancy)
+            print(f'{len(rows)} runs written to {args.export_table}')
+        elif args.validate:
+            validate(args)
+        elif not args.config or not args.budget:
+            sys.exit('error: give CONFIG and --budget I-S (or --validate / --export-table '
+                     'with --study).')
+        else:
+            recommend(args)
+    except (FileNotFoundError, ValueError) as err:
+        sys.exit(f'error: {err}')
+
+
+if __name__ == '__main__':
+    main()
