@@ -118,6 +118,12 @@ class StudyRunner:
                         statuses[run.name] = DONE
                         bar.update(1)
                         continue
+                    if returncode == 0:  # stopped on purpose, e.g. waiting for human labels
+                        statuses[run.name] = PENDING
+                        bar.write(f'{run.name} stopped before its last cycle (exit 0); last '
+                                  f'lines of {run.log_file}:\n{run.log_tail(3)}\n',
+                                  file=sys.stderr)
+                        continue
                     statuses[run.name] = FAILED
                     failed.append(run.name)
                     bar.write(f'FAILED {run.name} (exit {returncode}); last lines of '
