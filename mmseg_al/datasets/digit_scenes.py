@@ -29,13 +29,13 @@ SCENES_META_FILE = 'digit_scenes.json'
 # another version is refused (see stale_tree_reason), never silently reused.
 GENERATOR_VERSION = 2
 ACTORS_FILE = 'actors.json'
-# The paper's A2D2 pools at a quarter of their size (2,640 -> 660 frames), pool seed 0.
+# The paper's A2D2 pools at their size (2,640 frames each), pool seed 0.
 DIGIT_POOLS = {
-    'pool0f': dict(num_seeds=660, num_consecutive=0),
-    'pool5f': dict(num_seeds=110, num_consecutive=5),
-    'pool11f': dict(num_seeds=55, num_consecutive=11),
-    'pool21f': dict(num_seeds=30, num_consecutive=21),
-    'poolaug': dict(num_seeds=110, copies=5),
+    'pool0f': dict(num_seeds=2640, num_consecutive=0),
+    'pool5f': dict(num_seeds=440, num_consecutive=5),
+    'pool11f': dict(num_seeds=220, num_consecutive=11),
+    'pool21f': dict(num_seeds=120, num_consecutive=21),
+    'poolaug': dict(num_seeds=440, copies=5),
 }
 POOL_SEED = 0
 INK_THRESHOLD = 0.3  # stroke intensity (0..1) above which a pixel is the digit
@@ -45,20 +45,21 @@ INK_THRESHOLD = 0.3  # stroke intensity (0..1) above which a pixel is the digit
 class DigitScenesSpec:
     """What to generate; stored beside the data so a stale tree is detected.
 
-    Sequences are long drives: actors keep entering and leaving, so frames far apart
-    in one sequence share nothing while neighbouring frames share almost everything
-    (as in A2D2). ``actors_visible`` is the range of each sequence's mean number of
-    visible actors; ``actor_lifetime`` the range of frames an actor stays.
+    Each sequence is a drive past ``lanes`` lanes of traffic: every lane moves at its
+    own speed (``lane_speed``, pixels per frame) and carries digits ``gap`` pixels
+    apart, so digits never occlude each other, neighbouring frames are near-duplicates
+    and frames a few dozen apart share nothing (as in A2D2).
     """
-    num_train_sequences: int = 40
-    train_frames_per_sequence: int = 100
-    num_val_sequences: int = 20
+    num_train_sequences: int = 160
+    train_frames_per_sequence: int = 50
+    num_val_sequences: int = 40
     val_frames_per_sequence: int = 15
     height: int = 48
     width: int = 96
-    actors_visible: tuple = (3, 5)
-    actor_lifetime: tuple = (10, 24)
-    digit_size: tuple = (18, 26)
+    lanes: int = 2
+    lane_speed: tuple = (3.0, 7.0)
+    gap: tuple = (4, 40)
+    digit_size: tuple = (17, 23)
     seed: int = 0
 
 
@@ -124,23 +125,25 @@ class _Sequence:
 
         images, targets, source_ids = instances
         weights = np.asarray(DIGIT_WEIGHTS)[targets]
-        # Enough actors that on average `visible` of them are in the frame at any time.
-        visible = rng.uniform(*spec.actors_visible)
-        mean_lifetime = sum(spec.actor_lifetime) / 2
-        num_actors = max(1, int(round(visible * (num_frames + mean_lifetime) / mean_lifetime)))
-        picks = rng.choice(len(targets), size=num_actors, replace=num_actors > len(targets),
-                           p=weights / weights.sum())
+        weights = weights / weights.sum()
+        lane_height = height / spec.lanes
         self.actors = []
-        for index, pick in enumerate(picks):
-            size = int(rng.integers(spec.digit_size[0], spec.digit_size[1] + 1))
-            lifetime = int(rng.integers(spec.actor_lifetime[0], spec.actor_lifetime[1] + 1))
-            start = int(rng.integers(-lifetime + 1, num_frames))
-            self.actors.append(dict(
-                uid=f'{name}/a{index:03d}', source=int(source_ids[pick]),
-                label=int(targets[pick]) + 1, alpha=_deformed_digit(images[pick], size, rng),
-                colour=_bright_colour(rng), start=start, end=start + lifetime,
-                speed=rng.uniform(0.8, 2.0) * rng.choice([-1, 1]), drift=rng.uniform(-0.4, 0.4),
-                x0=rng.uniform(-size / 2, width - size / 2), y0=rng.uniform(0, height - size)))
+        for lane in range(spec.lanes):
+            speed = rng.uniform(*spec.lane_speed)
+            leftwards = bool(rng.integers(2))
+            # Positions along the lane's strip; the strip slides past the frame, so
+            # x = position - speed * frame (mirrored for a lane moving right).
+            position = rng.uniform(-spec.digit_size[1], spec.gap[1])
+            while position < width + speed * num_frames:
+                size = int(rng.integers(spec.digit_size[0], spec.digit_size[1] + 1))
+                pick = rng.choice(len(targets), p=weights)
+                top = lane * lane_height + rng.uniform(0, max(lane_height - size, 0))
+                self.actors.append(dict(
+                    uid=f'{name}/a{len(self.actors):03d}', source=int(source_ids[pick]),
+                    label=int(targets[pick]) + 1, alpha=_deformed_digit(images[pick], size, rng),
+                    colour=_bright_colour(rng), position=position, speed=speed,
+                    leftwards=leftwards, y=int(round(min(top, height - size)))))
+                position += size + rng.integers(spec.gap[0], spec.gap[1] + 1)
 
     def render(self, frame):
         """The frame's RGB image, label map and the uids of the actors it shows."""
@@ -150,12 +153,11 @@ class _Sequence:
         label = np.zeros((spec.height, spec.width), np.uint8)
         shown = []
         for actor in self.actors:
-            if not actor['start'] <= frame < actor['end']:
-                continue
-            t = frame - actor['start']
             size = actor['alpha'].shape[0]
-            x = int(round(actor['x0'] + actor['speed'] * t))
-            y = int(round(np.clip(actor['y0'] + actor['drift'] * t, 0, spec.height - size)))
+            x = int(round(actor['position'] - actor['speed'] * frame))
+            if not actor['leftwards']:
+                x = spec.width - size - x
+            y = actor['y']
             # Clip the digit's box to the frame; digits leave the frame at its edges.
             x_lo, x_hi = max(x, 0), min(x + size, spec.width)
             if x_hi - x_lo < size // 3:

@@ -74,7 +74,7 @@ def test_default_pools_have_the_study_sizes_and_redundancy_order(default_tree):
     for name, params in DIGIT_POOLS.items():
         ids = open(osp.join(default_tree, 'pools', f'{name}.txt')).read().split()
         copies = params.get('copies', params.get('num_consecutive'))
-        assert len(ids) == len(set(ids)) == params['num_seeds'] * (copies + 1) == 660
+        assert len(ids) == len(set(ids)) == params['num_seeds'] * (copies + 1) == 2640
         originals = {manifest[i].source or i for i in ids}
         assert all(manifest[i].split == 'train' for i in originals)
         distinct[name] = len({a for i in originals for a in frame_actors[i]})
