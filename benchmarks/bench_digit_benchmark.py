@@ -37,7 +37,7 @@ from mmseg_al.datasets.digit_scenes import (ACTORS_FILE, DIGIT_POOLS,  # noqa: E
                                             prepare_digit_scenes)
 
 DATA_ROOT = osp.join(REPO, 'data', 'digit_scenes')
-PARTS = ('learns', 'precision', 'speed', 'redundancy')
+PARTS = ('precision', 'learns', 'speed', 'redundancy')
 
 
 def pool_options(pool):
