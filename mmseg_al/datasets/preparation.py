@@ -14,7 +14,7 @@ from typing import Optional, Tuple
 
 from mmengine import dist
 
-from mmseg_al.datasets.digit_scenes import prepare_digit_scenes
+from mmseg_al.datasets.digit_scenes import prepare_digit_scenes, stale_tree_reason
 from mmseg_al.datasets.manifest import MANIFEST_FILE
 from mmseg_al.registry import DATASETS
 
@@ -131,8 +131,12 @@ def prepare_or_check(cfg):
     """
     loaders = [key for key in cfg if key.endswith('_dataloader') and 'dataset' in cfg[key]]
     leaves = [leaf for key in loaders for leaf in leaf_dataset_cfgs(cfg[key]['dataset'])]
-    digit_roots = {files.data_root for files in map(dataset_files, leaves)
-                   if files.type_name == 'DigitScenesDataset' and not osp.isfile(files.ann_file)}
+    digit_files = [files for files in map(dataset_files, leaves)
+                   if files.type_name == 'DigitScenesDataset']
+    for root in sorted({files.data_root for files in digit_files}):
+        if reason := stale_tree_reason(root):
+            raise DatasetNotPreparedError(reason)
+    digit_roots = {files.data_root for files in digit_files if not osp.isfile(files.ann_file)}
     if digit_roots:
         if dist.get_rank() == 0:
             for root in sorted(digit_roots):

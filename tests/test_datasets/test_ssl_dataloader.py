@@ -14,8 +14,7 @@ from mmseg_al.datasets.digit_scenes import DigitScenesSpec, make_digit_scenes
 from mmseg_al.datasets.ssl_dataloader import apply_ssl, ssl_train_dataloader
 
 SPEC = DigitScenesSpec(num_train_sequences=2, train_frames_per_sequence=5, num_val_sequences=1,
-                       val_frames_per_sequence=1, height=32, width=64, digit_size=(10, 14),
-                       digits_per_sequence=(2, 3))
+                       val_frames_per_sequence=1, height=32, width=64, digit_size=(10, 14))
 
 
 @pytest.fixture(scope='module')

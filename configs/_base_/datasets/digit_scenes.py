@@ -5,7 +5,8 @@ data_root = 'data/digit_scenes'
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations'),
-    dict(type='RandomFlip', prob=0.5),
+    # No RandomFlip: a mirrored digit is not the same digit (a mirrored 2 looks like
+    # a 5), so flipping is not a label-preserving augmentation here.
     dict(type='PhotoMetricDistortion', brightness_delta=16, contrast_range=(0.8, 1.2),
          saturation_range=(0.8, 1.2), hue_delta=8),
     dict(type='PackSegInputs'),

@@ -24,7 +24,7 @@ def test_two_cycles_with_entropy_on_digit_scenes(tmp_path):
         'model = dict(backbone=dict(allow_random_init=True),\n'
         '             data_preprocessor=dict(size_divisor=8),\n'
         '             decode_head=dict(num_classes=11))\n'
-        # Tiny inputs: 32x64 instead of the scenes' 64x128.
+        # Tiny inputs: 32x64 instead of the scenes' 48x96.
         "resize = dict(type='Resize', scale=(64, 32), keep_ratio=False)\n"
         "train_pipeline = [dict(type='LoadImageFromFile'), dict(type='LoadAnnotations'),\n"
         "                  resize, dict(type='PackSegInputs')]\n"

@@ -92,6 +92,5 @@ def make_digit_root(root):
     """Generate a 2-sequence x 4-frame digit-scene tree at 32x64 (a second or two)."""
     make_digit_scenes(root, DigitScenesSpec(
         num_train_sequences=2, train_frames_per_sequence=4, num_val_sequences=1,
-        val_frames_per_sequence=2, height=HEIGHT, width=WIDTH, digit_size=(10, 14),
-        digits_per_sequence=(2, 3)), progress=False)
+        val_frames_per_sequence=2, height=HEIGHT, width=WIDTH, digit_size=(10, 14)), progress=False)
     return root
