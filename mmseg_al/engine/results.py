@@ -2,9 +2,9 @@
 import os.path as osp
 
 from mmseg_al.analysis.curves import plot_curves
-from mmseg_al.engine.state import atomic_write_json
 from mmseg_al.evaluation.budget_metrics import auc_at_budget, miou_at_budget
 from mmseg_al.evaluation.per_class_iou import PER_CLASS_PREFIX
+from mmseg_al.fileio import atomic_write_json
 
 RESULTS_FILE = 'results.json'
 CURVE_FILE = 'miou_curve.png'

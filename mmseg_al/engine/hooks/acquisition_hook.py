@@ -8,7 +8,7 @@ from mmengine.runner import Runner
 
 from mmseg_al.acquisition.base import AcquisitionContext
 from mmseg_al.analysis.diagnostics import selection_diagnostics
-from mmseg_al.engine.state import atomic_write_json
+from mmseg_al.fileio import atomic_write_json
 from mmseg_al.registry import ACQUISITIONS, HOOKS
 
 
