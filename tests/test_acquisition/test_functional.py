@@ -138,6 +138,46 @@ def test_k_center_greedy_ties_go_to_lowest_index():
     assert radius.tolist() == [1.0, 1.0, 1.0]
 
 
+def test_k_center_greedy_never_picks_twice_once_all_points_are_covered():
+    # Three distinct points, each twice; 5 picks. After the 3 distinct ones every
+    # distance is 0 and the rest follow pool order of the points not picked yet.
+    pool = torch.tensor([[0., 0.], [0., 0.], [3., 4.], [3., 4.], [6., 8.], [6., 8.]])
+    picked, radius = k_center_greedy(pool, pool[:0], 5)
+    assert picked.tolist() == [0, 4, 2, 1, 3]
+    assert radius.tolist() == [math.inf, 10.0, 5.0, 0.0, 0.0, 0.0]
+    picked, radius = k_center_greedy(pool, pool[:0], 6)  # k = Nu: every point once
+    assert picked.tolist() == [0, 4, 2, 1, 3, 5] and radius[-1] == 0
+
+
+def _duplicated_pool(offset):
+    # Float32 features far from the origin (raw, not centred): 8 distinct, 4 of them twice.
+    gen = torch.Generator().manual_seed(0)
+    distinct = torch.randn(8, 512, generator=gen) * 3 + offset
+    return distinct, torch.cat([distinct, distinct[:4]])
+
+
+@pytest.mark.parametrize('num_labeled', [0, 3])
+def test_k_center_greedy_radius_is_exactly_zero_on_duplicates(num_labeled):
+    distinct, pool = _duplicated_pool(offset=100.0)
+    labeled = distinct[:num_labeled]
+    picked, radius = k_center_greedy(pool, labeled, 10)
+    expected_picks, _ = brute_force_k_center(pool.numpy(), labeled.numpy(), 10)
+    assert picked.tolist() == expected_picks
+    assert len(set(picked.tolist())) == 10
+    # 8 - num_labeled picks cover every distinct point; from then on the radius is 0.
+    assert radius[8 - num_labeled:].tolist() == [0.0] * (3 + num_labeled)
+    assert radius[8 - num_labeled - 1] > 0
+
+
+def test_nearest_center_distance_of_a_duplicate_is_exactly_zero():
+    distinct, pool = _duplicated_pool(offset=100.0)
+    nearest = nearest_center_sq_distances(pool, distinct[:4], block_size=3)
+    assert nearest[:4].tolist() == [0.0] * 4 and nearest[8:].tolist() == [0.0] * 4
+    expected = torch.cdist(pool[4:8].double(), distinct[:4].double()).min(1).values.pow(2)
+    # Elsewhere the expansion keeps its rounding, relative to the (large) norms.
+    torch.testing.assert_close(nearest[4:8].double(), expected, rtol=1e-3, atol=0)
+
+
 def test_k_center_radius_never_grows_and_covers_pool():
     rng = np.random.default_rng(5)
     unlabeled = torch.from_numpy(rng.normal(size=(300, 6)))
