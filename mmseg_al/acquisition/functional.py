@@ -93,6 +93,29 @@ def equal_scores(probs, probs_of_flipped, valid=None):
     return _pixel_mean(disagreement, valid)
 
 
+def equal_entropy_sum_scores(probs, probs_of_flipped, valid=None):
+    """EquAL as the study's published code ranks: entropy of both views, summed.
+
+    The study's text describes EquAL by disagreement (:func:`equal_scores`); its
+    code (``query_strategies/equAL.py``) instead adds the mean pixel entropy of
+    the image's prediction to that of the flipped image's prediction.
+
+    Args:
+        probs (Tensor): probabilities for the images, ``[N, C, H, W]``.
+        probs_of_flipped (Tensor): probabilities predicted for the horizontally
+            flipped images, in the flipped frame, ``[N, C, H, W]``.
+        valid (Tensor, optional): bool ``[N, H, W]`` in the frame of ``probs``.
+
+    Returns:
+        Tensor: ``[N]`` scores in nats, between 0 and ``2 log(C)``.
+    """
+    if probs.shape != probs_of_flipped.shape:
+        raise ValueError(f'equal_entropy_sum_scores needs probs and probs_of_flipped of one '
+                         f'shape, got {tuple(probs.shape)} and {tuple(probs_of_flipped.shape)}')
+    valid_flipped = None if valid is None else valid.flip(-1)
+    return entropy_scores(probs, valid) + entropy_scores(probs_of_flipped, valid_flipped)
+
+
 def _sq_norms(rows):
     # A norm reduction reads the rows once; rows.pow(2).sum(1) would copy them.
     return torch.linalg.vector_norm(rows, dim=1).square_()

@@ -5,7 +5,8 @@ import pytest
 import torch
 from kcenter_oracle import brute_force_k_center
 
-from mmseg_al.acquisition.functional import (bald_scores, entropy_scores, equal_scores,
+from mmseg_al.acquisition.functional import (bald_scores, entropy_scores,
+                                             equal_entropy_sum_scores, equal_scores,
                                              k_center_greedy, mutual_information_scores,
                                              nearest_center_sq_distances)
 
@@ -101,9 +102,27 @@ def test_equal_equivariant_prediction_scores_zero_and_is_not_entropy():
     assert equal_scores(one_hot, one_hot).item() == pytest.approx(1.0)
 
 
+def test_equal_entropy_sum_hand_computed():
+    # Image: left (1, 0) H = 0, right (0.5, 0.5) H = log 2 -> mean log(2) / 2.
+    # Flipped image (its own frame): left (0.5, 0.5) H = log 2, right (0.9, 0.1).
+    probs = torch.tensor([[[[1.0, 0.5]], [[0.0, 0.5]]]], dtype=torch.float64)
+    flipped = torch.tensor([[[[0.5, 0.9]], [[0.5, 0.1]]]], dtype=torch.float64)
+    expected = math.log(2) / 2 + (math.log(2) + _entropy(0.9, 0.1)) / 2
+    assert equal_entropy_sum_scores(probs, flipped).item() == pytest.approx(expected)
+    # Only the right pixel counts: in the flipped frame it is the left one.
+    valid = torch.tensor([[[False, True]]])
+    assert equal_entropy_sum_scores(probs, flipped, valid).item() == pytest.approx(
+        2 * math.log(2))
+    # Unlike the disagreement, a flip-equivariant but unsure model scores high.
+    uniform = torch.full((1, 2, 1, 2), 0.5)
+    assert equal_scores(uniform, uniform).item() == 0
+    assert equal_entropy_sum_scores(uniform, uniform).item() == pytest.approx(2 * math.log(2))
+
+
 def test_equal_rejects_mismatched_shapes():
-    with pytest.raises(ValueError, match='one shape'):
-        equal_scores(torch.rand(1, 2, 3, 4), torch.rand(1, 2, 3, 5))
+    for scores in (equal_scores, equal_entropy_sum_scores):
+        with pytest.raises(ValueError, match='one shape'):
+            scores(torch.rand(1, 2, 3, 4), torch.rand(1, 2, 3, 5))
 
 
 @pytest.mark.parametrize('num_unlabeled,num_labeled,dim,k',
