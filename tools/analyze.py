@@ -1,6 +1,8 @@
 """Compare AL runs: a table of mIoU per cycle, AUC@B and mIoU@B, and one curve plot.
 
 Runs of the same config with different seeds are averaged (mean ± std).
+``--metric`` picks the mIoU definition: ``mIoU`` (MMSeg's: classes absent from the
+val set are skipped) or ``mIoU_all_classes`` (the study's: they count as 0).
 
 Example:
     python tools/analyze.py work_dirs/random_* work_dirs/entropy_* --out curves.png
@@ -9,7 +11,8 @@ import argparse
 import sys
 
 from mmseg_al.analysis.curves import plot_curves
-from mmseg_al.analysis.tables import format_table, group_by_method, load_results, summary_rows
+from mmseg_al.analysis.tables import (METRICS, check_metric, format_table, group_by_method,
+                                      load_results, summary_rows)
 
 
 def main(argv=None):
@@ -18,14 +21,19 @@ def main(argv=None):
     parser.add_argument('work_dirs', nargs='+', help='work dirs of tools/al_train.py runs')
     parser.add_argument('--out', default='al_curves.png', help='where to save the curve plot')
     parser.add_argument('--title', default='', help='plot title')
+    parser.add_argument('--metric', default='mIoU', choices=METRICS,
+                        help='per-cycle mIoU definition the table and plot use')
     args = parser.parse_args(argv)
     try:
         runs = load_results(args.work_dirs)
-    except FileNotFoundError as err:
+        check_metric(runs, args.metric)
+    except (FileNotFoundError, ValueError) as err:
         sys.exit(f'error: {err}')
     groups = group_by_method(runs)
-    print(format_table(summary_rows(groups)))
-    print(f'\ncurves saved to {plot_curves(groups, args.out, title=args.title)}')
+    print(f'metric: {args.metric}')
+    print(format_table(summary_rows(groups, args.metric)))
+    print(f'\ncurves saved to '
+          f'{plot_curves(groups, args.out, title=args.title, metric=args.metric)}')
 
 
 if __name__ == '__main__':
