@@ -14,7 +14,7 @@ import argparse
 import sys
 
 from mmseg_al.annotation import FORMATS, AnnotationError, import_labels
-from mmseg_al.engine.state import StateError
+from mmseg_al.fileio import StateError
 
 
 def parse_args(argv=None):

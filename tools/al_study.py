@@ -20,7 +20,7 @@ import mmseg_al  # noqa: F401  (applies the compatibility shims before mmseg loa
 from mmengine.config import DictAction
 
 from mmseg_al.analysis.study_report import write_study_report
-from mmseg_al.engine.state import StateError
+from mmseg_al.fileio import StateError
 from mmseg_al.study import (LocalBackend, SlurmBackend, Study, StudyConfigError, StudyRunner,
                             status_table)
 from mmseg_al.study.runner import StudyLockedError

@@ -23,7 +23,7 @@ from mmseg_al.annotation import AnnotationError
 from mmseg_al.compat import adapt_cfg_to_device, init_cpu_distributed, shutdown_distributed
 from mmseg_al.datasets.preparation import DatasetNotPreparedError, prepare_or_check
 from mmseg_al.engine.al_loop import ALLoop, ConfigError, restart_work_dir
-from mmseg_al.engine.state import StateError
+from mmseg_al.fileio import StateError
 from mmseg_al.oracle import WaitingForLabels
 
 

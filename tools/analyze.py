@@ -2,6 +2,8 @@
 
 Runs of the same config with different seeds are averaged (mean ± std). Given the
 dir of a study (tools/al_study.py), writes the study's report instead.
+``--metric`` picks the mIoU definition: ``mIoU`` (MMSeg's: classes absent from the
+val set are skipped) or ``mIoU_all_classes`` (the study's: they count as 0).
 
 Example:
     python tools/analyze.py work_dirs/random_* work_dirs/entropy_* --out curves.png
@@ -14,7 +16,8 @@ import sys
 from mmseg_al.analysis.curves import plot_curves
 from mmseg_al.analysis.study_report import write_study_report
 from mmseg_al.analysis.study_table import STUDY_FILE
-from mmseg_al.analysis.tables import format_table, group_by_method, load_results, summary_rows
+from mmseg_al.analysis.tables import (METRICS, check_metric, format_table, group_by_method,
+                                      load_results, summary_rows)
 
 
 def main(argv=None):
@@ -23,17 +26,22 @@ def main(argv=None):
     parser.add_argument('work_dirs', nargs='+', help='work dirs of tools/al_train.py runs')
     parser.add_argument('--out', default='al_curves.png', help='where to save the curve plot')
     parser.add_argument('--title', default='', help='plot title')
+    parser.add_argument('--metric', default='mIoU', choices=METRICS,
+                        help='per-cycle mIoU definition the table and plot use')
     args = parser.parse_args(argv)
     if len(args.work_dirs) == 1 and osp.isfile(osp.join(args.work_dirs[0], STUDY_FILE)):
         print(f'report written to {write_study_report(args.work_dirs[0])}')
         return
     try:
         runs = load_results(args.work_dirs)
-    except FileNotFoundError as err:
+        check_metric(runs, args.metric)
+    except (FileNotFoundError, ValueError) as err:
         sys.exit(f'error: {err}')
     groups = group_by_method(runs)
-    print(format_table(summary_rows(groups)))
-    print(f'\ncurves saved to {plot_curves(groups, args.out, title=args.title)}')
+    print(f'metric: {args.metric}')
+    print(format_table(summary_rows(groups, args.metric)))
+    print(f'\ncurves saved to '
+          f'{plot_curves(groups, args.out, title=args.title, metric=args.metric)}')
 
 
 if __name__ == '__main__':

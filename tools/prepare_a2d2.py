@@ -38,7 +38,7 @@ from mmseg_al.datasets.a2d2 import (VAL_SEQUENCES, colour_classes, colour_lookup
                                     parse_sample_id, rgb_to_class_index)
 from mmseg_al.datasets.a2d2_pools import build_a2d2_pools, pool_path
 from mmseg_al.datasets.manifest import MANIFEST_FILE, FrameInfo, SequenceManifest, write_manifest
-from mmseg_al.engine.state import atomic_write_json, atomic_write_png, atomic_write_text
+from mmseg_al.fileio import atomic_write_json, atomic_write_png, atomic_write_text
 
 SEMANTIC_DIR = 'camera_lidar_semantic'
 CLASS_LIST = 'class_list.json'

@@ -1,1 +1,1 @@
-_base_ = ['./bald_cityscapes.py', '../_base_/ssl/s4gan.py']
+_base_ = ['./bald_cityscapes.py', '../_base_/ssl/s4gan_cityscapes.py']

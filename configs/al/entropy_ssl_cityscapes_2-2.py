@@ -1,1 +1,1 @@
-_base_ = ['./entropy_cityscapes_2-2.py', '../_base_/ssl/s4gan.py']
+_base_ = ['./entropy_cityscapes_2-2.py', '../_base_/ssl/s4gan_cityscapes.py']

@@ -4,7 +4,7 @@ import os.path as osp
 from mmengine import dist
 
 from mmseg_al.acquisition.base import BaseAcquisition
-from mmseg_al.engine.state import atomic_write_json, read_json
+from mmseg_al.fileio import atomic_write_json, read_json
 from mmseg_al.registry import ACQUISITIONS
 
 CHOICE_FILE = 'auto_acquisition.json'
@@ -64,8 +64,8 @@ class AutoAcquisition(BaseAcquisition):
 
     def choose(self, ctx, num):
         """The recommender's answer for this pool (read back if an earlier cycle chose)."""
-        # Imported here, not at the top: the pool readers need mmseg_al.datasets, whose
-        # imports (engine.state -> engine hooks -> this registry) lead back to this module.
+        # Imported here, not at the top: the pool readers import analysis.redundancy,
+        # whose import of acquisition.functional loads this package, so this module.
         from mmseg_al.analysis.pool_images import PoolImages, score_pool
         from mmseg_al.analysis.recommend import fit_study, format_budget
         path = osp.join(ctx.work_dir, CHOICE_FILE) if ctx.work_dir else None

@@ -93,16 +93,78 @@ def equal_scores(probs, probs_of_flipped, valid=None):
     return _pixel_mean(disagreement, valid)
 
 
+def equal_entropy_sum_scores(probs, probs_of_flipped, valid=None):
+    """EquAL as the study's published code ranks: entropy of both views, summed.
+
+    The study's text describes EquAL by disagreement (:func:`equal_scores`); its
+    code (``query_strategies/equAL.py``) instead adds the mean pixel entropy of
+    the image's prediction to that of the flipped image's prediction.
+
+    Args:
+        probs (Tensor): probabilities for the images, ``[N, C, H, W]``.
+        probs_of_flipped (Tensor): probabilities predicted for the horizontally
+            flipped images, in the flipped frame, ``[N, C, H, W]``.
+        valid (Tensor, optional): bool ``[N, H, W]`` in the frame of ``probs``.
+
+    Returns:
+        Tensor: ``[N]`` scores in nats, between 0 and ``2 log(C)``.
+    """
+    if probs.shape != probs_of_flipped.shape:
+        raise ValueError(f'equal_entropy_sum_scores needs probs and probs_of_flipped of one '
+                         f'shape, got {tuple(probs.shape)} and {tuple(probs_of_flipped.shape)}')
+    valid_flipped = None if valid is None else valid.flip(-1)
+    return entropy_scores(probs, valid) + entropy_scores(probs_of_flipped, valid_flipped)
+
+
 def _sq_norms(rows):
     # A norm reduction reads the rows once; rows.pow(2).sum(1) would copy them.
     return torch.linalg.vector_norm(rows, dim=1).square_()
+
+
+def expansion_rounding_bound(features):
+    """Relative error bound of ``||x||^2 + ||c||^2 - 2 x.c`` in the features' dtype.
+
+    The error of the expanded form is at most about ``2 D eps (||x||^2 + ||c||^2)``
+    (each of the three D-term sums is off by ``D eps`` of its size at most); a
+    value within that of 0 may be an exact duplicate that cancellation left at
+    e.g. 0.125 instead of 0.
+    """
+    return 2 * features.shape[1] * torch.finfo(features.dtype).eps
+
+
+def recompute_near_zero(sq, norms_sum, points, centers, chunk_size=2048):
+    """Recompute directly the expanded squared distances that rounding may keep from 0.
+
+    ``sq[i, c]`` approximates ``||points[i] - centers[c]||^2`` as
+    ``norms_sum[i, c] - 2 points[i].centers[c]``. Entries within the rounding
+    bound of 0 (exact duplicates always are, and distances too small to resolve)
+    are replaced, in place, by sums of squared differences, so a duplicate gets
+    exactly 0. Elsewhere the expansion is kept: it costs one mat-mul. Pairs are
+    recomputed ``chunk_size`` at a time, so memory stays bounded even when many are.
+
+    Args:
+        sq (Tensor): ``[N, M]`` expanded squared distances; updated in place.
+        norms_sum (Tensor): ``[N, M]`` (or broadcastable) ``||x||^2 + ||c||^2``.
+        points (Tensor): ``[N', D]`` rows that ``sq``'s rows index.
+        centers (Tensor): ``[M', D]`` rows that ``sq``'s columns index.
+        chunk_size (int): pairs recomputed at once.
+
+    Returns:
+        Tensor: ``sq``, every entry >= 0.
+    """
+    near = (sq <= norms_sum * expansion_rounding_bound(points)).nonzero()
+    for pairs in near.split(chunk_size):
+        rows, cols = pairs.unbind(1)
+        sq[rows, cols] = (points[rows] - centers[cols]).square_().sum(1)
+    return sq
 
 
 def nearest_center_sq_distances(points, centers, block_size=2048):
     """Squared Euclidean distance from each point to its nearest center.
 
     Works in ``block_size x block_size`` tiles, so the temporary memory is bounded
-    by a constant and never an ``N x M`` matrix.
+    by a constant and never an ``N x M`` matrix. A point that duplicates a center
+    gets exactly 0 (see :func:`recompute_near_zero`).
 
     Args:
         points (Tensor): ``[N, D]``.
@@ -115,32 +177,46 @@ def nearest_center_sq_distances(points, centers, block_size=2048):
     min_sq = torch.full((points.shape[0], ), float('inf'), dtype=points.dtype,
                         device=points.device)
     center_sq = _sq_norms(centers)
+    bound = expansion_rounding_bound(points)
     for start in range(0, points.shape[0], block_size):
         block = points[start:start + block_size]
         block_sq = _sq_norms(block).unsqueeze(1)
         for c_start in range(0, centers.shape[0], block_size):
-            tile = torch.addmm(block_sq + center_sq[c_start:c_start + block_size],
-                               block, centers[c_start:c_start + block_size].T, alpha=-2)
-            torch.minimum(min_sq[start:start + block_size], tile.amin(1),
+            tile_centers = centers[c_start:c_start + block_size]
+            tile_centers_sq = center_sq[c_start:c_start + block_size]
+            tile = torch.addmm(block_sq + tile_centers_sq, block, tile_centers.T, alpha=-2)
+            nearest = tile.amin(1)
+            # Only a row whose minimum is within rounding of 0 can hold a duplicate;
+            # checking those rows alone keeps the tile's cost one mat-mul.
+            rows = (nearest <= bound * (block_sq[:, 0] + tile_centers_sq.max())).nonzero()[:, 0]
+            if len(rows):
+                nearest[rows] = recompute_near_zero(
+                    tile[rows], block_sq[rows] + tile_centers_sq, block[rows],
+                    tile_centers).amin(1)
+            torch.minimum(min_sq[start:start + block_size], nearest,
                           out=min_sq[start:start + block_size])
-    return min_sq.clamp_min_(0)
+    return min_sq
 
 
 def greedy_farthest_first(min_sq, sq_distances_to, k):
     """The k-center greedy loop over a running min-distance vector.
 
-    Each step picks the point farthest from all centers (first index on ties)
-    and lowers ``min_sq`` with that point's distance column, so it needs O(N)
-    memory and one pass over the features per pick. Backends differ only in
-    how they compute ``min_sq`` and the distance column; their float32
-    rounding differs, so on large pools they may order two points whose
-    distances agree to ~1e-5 differently (a near-tie: same covering radius).
+    Each step picks the not-yet-picked point farthest from all centers (first
+    index on ties) and lowers ``min_sq`` with that point's distance column, so
+    it needs O(N) memory and one pass over the features per pick. A picked
+    point is never picked again: once every point is covered (all remaining
+    distances 0, e.g. a pool of identical frames and a budget of at least its
+    distinct points), the remaining picks are the not-yet-picked points in pool
+    order. Backends differ only in how they compute ``min_sq`` and the distance
+    column; their float32 rounding differs, so on large pools they may order two
+    points whose distances agree to ~1e-5 differently (a near-tie: same covering
+    radius).
 
     Args:
         min_sq (Tensor): ``[N]`` squared distance of each point to its nearest
-            initial center; updated in place.
+            initial center; updated in place (picked points are set to ``-inf``).
         sq_distances_to (Callable[[int], Tensor]): index ``j`` -> ``[N]`` squared
-            distances from every point to point ``j``.
+            distances (>= 0, exactly 0 for duplicates) from every point to point ``j``.
         k (int): number of picks.
 
     Returns:
@@ -154,10 +230,11 @@ def greedy_farthest_first(min_sq, sq_distances_to, k):
         j = int(torch.argmax(min_sq))
         picked[i] = j
         radius_sq[i] = float(min_sq[j])
-        torch.minimum(min_sq, sq_distances_to(j).clamp_min_(0), out=min_sq)
-        # The expanded form leaves ~1e-6 self-distance; a center covers itself exactly.
-        min_sq[j] = 0
-    radius_sq[k] = float(min_sq.max()) if min_sq.numel() else 0.
+        torch.minimum(min_sq, sq_distances_to(j), out=min_sq)
+        # Below every distance, so argmax never returns j again; the radius is
+        # taken over the points not picked (a center's own distance is 0).
+        min_sq[j] = float('-inf')
+    radius_sq[k] = max(float(min_sq.max()), 0.) if min_sq.numel() else 0.
     return picked, radius_sq.sqrt()
 
 
@@ -168,7 +245,10 @@ def k_center_greedy(unlabeled, labeled, k, block_size=2048):
     plus one ``block_size x block_size`` tile: never an ``Nu x Nl`` matrix.
     Squared distances use ``|x|^2 - 2 x.c + |c|^2`` (one mat-vec per pick), whose
     rounding is relative to the norms: centre the features first
-    (``CoresetAcquisition`` does) when points are far from the origin.
+    (``CoresetAcquisition`` does) when points are far from the origin. Values
+    within rounding of 0 are recomputed as direct differences, so a point that
+    duplicates a center is at distance exactly 0. Picks are distinct; once every
+    point is covered, the rest follow pool order (see :func:`greedy_farthest_first`).
 
     Args:
         unlabeled (Tensor): features ``[Nu, D]`` (any float dtype, any device).
@@ -188,7 +268,11 @@ def k_center_greedy(unlabeled, labeled, k, block_size=2048):
 
     def sq_distances_to(j):
         # ||x||^2 - 2 x.c + ||c||^2: one mat-vec, i.e. one pass over the features.
-        return torch.addmv(unlabeled_sq + unlabeled_sq[j], unlabeled, unlabeled[j], alpha=-2)
+        norms_sum = unlabeled_sq + unlabeled_sq[j]
+        column = torch.addmv(norms_sum, unlabeled, unlabeled[j], alpha=-2)
+        recompute_near_zero(column.unsqueeze(1), norms_sum.unsqueeze(1), unlabeled,
+                            unlabeled[j:j + 1])
+        return column
 
     return greedy_farthest_first(min_sq, sq_distances_to, k)
 

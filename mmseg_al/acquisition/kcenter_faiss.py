@@ -3,12 +3,16 @@
 faiss is imported lazily so the package works without it. The greedy loop is
 shared with the torch backend (``functional.greedy_farthest_first``); faiss only
 supplies the two distance kernels: a blocked exact 1-NN search for the initial
-min-distance vector and a one-pass distance column per pick.
+min-distance vector and a one-pass distance column per pick. Where faiss's
+expanded form (``||x||^2 + ||c||^2 - 2 x.c``) is within rounding of 0, the
+distance is recomputed exactly, as in the torch backend, so duplicates are at 0.
 """
 import numpy as np
 import torch
 
-from mmseg_al.acquisition.functional import check_k_center_inputs, greedy_farthest_first
+from mmseg_al.acquisition.functional import (check_k_center_inputs, expansion_rounding_bound,
+                                             greedy_farthest_first, nearest_center_sq_distances,
+                                             recompute_near_zero)
 
 
 def import_faiss():
@@ -47,12 +51,21 @@ def k_center_greedy_faiss(unlabeled, labeled, k, use_gpu=None):
                            'sees no GPU; install faiss-gpu or set use_gpu=False')
     resources = faiss.StandardGpuResources() if use_gpu else None
 
+    unlabeled_t, labeled_t = torch.from_numpy(unlabeled), torch.from_numpy(labeled)
+    unlabeled_sq = torch.linalg.vector_norm(unlabeled_t, dim=1).square_()
     if labeled.shape[0]:
         if use_gpu:
-            nearest_sq, _ = faiss.knn_gpu(resources, unlabeled, labeled, 1)
+            nearest_sq, nearest = faiss.knn_gpu(resources, unlabeled, labeled, 1)
         else:
-            nearest_sq, _ = faiss.knn(unlabeled, labeled, 1)
+            nearest_sq, nearest = faiss.knn(unlabeled, labeled, 1)
         min_sq = torch.from_numpy(np.maximum(nearest_sq[:, 0], 0))
+        # faiss's expanded form may leave a duplicate of a labeled point above 0:
+        # rows within rounding of their nearest center get the exact torch kernel.
+        labeled_sq = torch.linalg.vector_norm(labeled_t, dim=1).square_()
+        norms_sum = unlabeled_sq + labeled_sq[torch.from_numpy(nearest[:, 0])]
+        recheck = (min_sq <= norms_sum * expansion_rounding_bound(unlabeled_t)).nonzero()[:, 0]
+        if len(recheck):
+            min_sq[recheck] = nearest_center_sq_distances(unlabeled_t[recheck], labeled_t)
     else:
         min_sq = torch.full((unlabeled.shape[0], ), float('inf'))
 
@@ -61,8 +74,13 @@ def k_center_greedy_faiss(unlabeled, labeled, k, use_gpu=None):
 
     def sq_distances_to(j):
         if use_gpu:
-            return torch.from_numpy(
+            # The GPU kernel uses the expanded form: recheck values near 0 exactly.
+            gpu_column = torch.from_numpy(
                 faiss.pairwise_distance_gpu(resources, unlabeled[j:j + 1], unlabeled)[0])
+            recompute_near_zero(gpu_column.unsqueeze(1),
+                                (unlabeled_sq + unlabeled_sq[j]).unsqueeze(1), unlabeled_t,
+                                unlabeled_t[j:j + 1])
+            return gpu_column
         # Direct (x - c)^2 sums: one pass over the features, no cancellation.
         faiss.fvec_L2sqr_ny(faiss.swig_ptr(column), faiss.swig_ptr(unlabeled[j]),
                             faiss.swig_ptr(unlabeled), dim, num)

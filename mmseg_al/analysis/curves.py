@@ -8,28 +8,31 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 
-def curve_over_seeds(runs):
-    """Percent labeled and mIoU mean / std per cycle over the runs (seeds) of one method.
+def curve_over_seeds(runs, metric='mIoU'):
+    """Percent labeled and ``metric`` mean / std per cycle over the runs (seeds) of one method.
 
     Only cycles every run has finished are used, so a partial seed does not bias the mean.
     """
     length = min(len(run['cycles']) for run in runs)
     x = np.array([[c['percent_labeled'] for c in run['cycles'][:length]] for run in runs])
-    y = np.array([[c['mIoU'] for c in run['cycles'][:length]] for run in runs])
+    y = np.array([[c[metric] for c in run['cycles'][:length]] for run in runs])
     return x.mean(0), y.mean(0), y.std(0)
 
 
-def plot_curves(groups, path, title=''):
-    """Plot ``{label: [results.json documents of its seeds]}`` to ``path`` (PNG)."""
+def plot_curves(groups, path, title='', metric='mIoU'):
+    """Plot ``{label: [results.json documents of its seeds]}`` to ``path`` (PNG).
+
+    ``metric`` is a per-cycle key of results.json: ``mIoU`` or ``mIoU_all_classes``.
+    """
     fig, ax = plt.subplots(figsize=(6, 4), dpi=120)
     for label, runs in sorted(groups.items()):
-        x, mean, std = curve_over_seeds(runs)
+        x, mean, std = curve_over_seeds(runs, metric)
         line, = ax.plot(x, mean, marker='o', label=f'{label} (n={len(runs)})'
                         if len(runs) > 1 else label)
         if len(runs) > 1:
             ax.fill_between(x, mean - std, mean + std, color=line.get_color(), alpha=0.2)
     ax.set_xlabel('labeled (% of pool)')
-    ax.set_ylabel('mIoU (%)')
+    ax.set_ylabel(f'{metric} (%)')
     ax.set_title(title)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)

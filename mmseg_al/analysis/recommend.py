@@ -28,7 +28,7 @@ from mmengine.config import Config
 
 from mmseg_al.analysis.pool_images import PoolImages, score_pool
 from mmseg_al.datasets.preparation import dataset_files, leaf_dataset_cfgs
-from mmseg_al.engine.state import atomic_write_json, atomic_write_text
+from mmseg_al.fileio import atomic_write_json, atomic_write_text
 
 STUDY_COLUMNS = ('pool', 'budget', 'method', 'ssl', 'seed', 'auc')
 BASELINES = ('RandomAcquisition', 'CoresetAcquisition')

@@ -18,7 +18,7 @@ from mmseg_al.analysis.study_table import (by_seed, group_rows, mean_std,  # noq
                                            read_study, strategy_guide, study_runs, study_table,
                                            write_table_csv)
 from mmseg_al.analysis.tsne import acquisition_points, plot_tsne  # noqa: E402
-from mmseg_al.engine.state import atomic_write_text  # noqa: E402
+from mmseg_al.fileio import atomic_write_text  # noqa: E402
 
 REPORT_FILE = 'report.md'
 TABLE_FILE = 'study_table.csv'

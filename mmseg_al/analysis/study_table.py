@@ -11,7 +11,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from mmseg_al.engine.state import atomic_write_text
+from mmseg_al.fileio import atomic_write_text
 
 STUDY_FILE = 'study.json'
 TAG_COLUMNS = ('pool', 'budget', 'method', 'ssl')

@@ -5,7 +5,12 @@ from collections import defaultdict
 
 import numpy as np
 
-from mmseg_al.evaluation.budget_metrics import mean_std_over_seeds
+from mmseg_al.evaluation.budget_metrics import budget_summary, mean_std_over_seeds
+from mmseg_al.evaluation.per_class_iou import ALL_CLASSES_MIOU
+
+# Per-cycle keys of results.json: MMSeg's mIoU (classes absent from the val set are
+# skipped) and the study's (they count as 0); see PerClassIoUMetric.
+METRICS = ('mIoU', ALL_CLASSES_MIOU)
 
 
 def load_results(work_dirs):
@@ -19,6 +24,18 @@ def load_results(work_dirs):
         with open(path) as f:
             runs.append(json.load(f))
     return runs
+
+
+def check_metric(runs, metric):
+    """Raise a clear error if some run's results.json lacks ``metric`` in a cycle."""
+    for run in runs:
+        missing = [c['cycle'] for c in run['cycles'] if c.get(metric) is None]
+        if missing:
+            raise ValueError(
+                f'{run_label(run)} (seed {run["seed"]}) has no {metric} in cycles {missing}: '
+                'its results.json was written by an evaluator that does not report it '
+                '(val_evaluator PerClassIoUMetric does) or by an older version. '
+                'Use --metric mIoU.')
 
 
 def run_label(run):
@@ -39,8 +56,12 @@ def _fmt(mean, std):
     return f'{mean:.2f}' if not std else f'{mean:.2f}±{std:.2f}'
 
 
-def summary_rows(groups):
-    """Per method: seeds, mIoU per cycle, AUC@B and mIoU@B (mean ± std over seeds)."""
+def summary_rows(groups, metric='mIoU'):
+    """Per method: seeds, ``metric`` per cycle, AUC@B and mIoU@B (mean ± std over seeds).
+
+    AUC@B and mIoU@B are computed from each run's ``metric`` curve, at the budgets
+    its results.json reports.
+    """
     rows = []
     for label, runs in sorted(groups.items()):
         length = min(len(r['cycles']) for r in runs)
@@ -48,11 +69,15 @@ def summary_rows(groups):
         for k in range(length):
             percent = np.mean([r['cycles'][k]['percent_labeled'] for r in runs])
             row[f'mIoU@{percent:.0f}%'] = _fmt(*mean_std_over_seeds(
-                [r['cycles'][k]['mIoU'] for r in runs]))
-        for key, name in (('auc', 'AUC@{}'), ('miou_at', 'mIoU@{}')):
-            for budget in runs[0][key]:
+                [r['cycles'][k][metric] for r in runs]))
+        # One (AUC@B, mIoU@B) pair of dicts per seed.
+        summaries = [budget_summary([c['percent_labeled'] for c in r['cycles']],
+                                    [c[metric] for c in r['cycles']], list(r['auc']))
+                     for r in runs]
+        for i, name in enumerate(('AUC@{}', 'mIoU@{}')):
+            for budget in summaries[0][i]:
                 row[name.format(budget)] = _fmt(*mean_std_over_seeds(
-                    [r[key].get(budget) for r in runs]))
+                    [summary[i].get(budget) for summary in summaries]))
         near = [c['selection_diagnostics']['near_duplicate'] for r in runs for c in r['cycles']
                 if c.get('selection_diagnostics')]
         row['near-dup picks'] = f'{np.mean(near):.0%}' if near else '-'

@@ -14,7 +14,7 @@ import os.path as osp
 from mmseg_al.annotation.cvat import write_segmentation_mask_zip
 from mmseg_al.annotation.label_studio import labeling_config, make_task
 from mmseg_al.annotation.masks import AnnotationError, write_index_masks
-from mmseg_al.engine.state import atomic_write_json, atomic_write_text
+from mmseg_al.fileio import atomic_write_json, atomic_write_text
 
 MANIFEST = 'batch.json'
 LABEL_STUDIO_TASKS = 'label_studio/tasks.json'

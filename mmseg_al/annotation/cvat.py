@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 
 from mmseg_al.annotation.masks import IGNORE_INDEX, AnnotationError, ReadMask
-from mmseg_al.engine.state import atomic_write_bytes
+from mmseg_al.fileio import atomic_write_bytes
 
 LABELMAP = 'labelmap.txt'
 CLASS_DIR = 'SegmentationClass/'

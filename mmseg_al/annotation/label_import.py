@@ -13,7 +13,8 @@ from mmseg_al.annotation.batch import read_batch
 from mmseg_al.annotation.cvat import LABELMAP, read_segmentation_mask
 from mmseg_al.annotation.label_studio import read_label_studio_export
 from mmseg_al.annotation.masks import IGNORE_INDEX, AnnotationError, read_index_masks
-from mmseg_al.engine.state import ALState, atomic_write_png
+from mmseg_al.engine.state import ALState
+from mmseg_al.fileio import atomic_write_png
 
 FORMATS = ('masks', 'label-studio', 'cvat')
 WAITING, IMPORTED = 'waiting_for_labels', 'labels_imported'

@@ -14,7 +14,7 @@ from typing import Optional
 import cv2
 import numpy as np
 
-from mmseg_al.engine.state import atomic_write_png
+from mmseg_al.fileio import atomic_write_png
 
 IGNORE_INDEX = 255
 

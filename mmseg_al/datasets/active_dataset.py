@@ -10,7 +10,7 @@ import os.path as osp
 
 from mmengine.dataset import BaseDataset
 
-from mmseg_al.engine.state import read_json
+from mmseg_al.fileio import read_json
 from mmseg_al.registry import DATASETS
 
 VIEWS = ('labeled', 'unlabeled', 'all')

@@ -11,7 +11,7 @@ import os
 import os.path as osp
 from dataclasses import dataclass
 
-from mmseg_al.engine.state import atomic_write_text
+from mmseg_al.fileio import atomic_write_text
 
 MANIFEST_FILE = 'manifest.csv'
 _FIELDS = ('sample_id', 'split', 'sequence', 'frame', 'source')

@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 
 from mmseg_al.datasets.manifest import FrameInfo
-from mmseg_al.engine.state import atomic_write_png, atomic_write_text
+from mmseg_al.fileio import atomic_write_png, atomic_write_text
 
 
 def _by_sequence(frames):

@@ -1,5 +1,5 @@
-# The cycle driver (mmseg_al.engine.al_loop) is imported where it is used; importing
-# it here would make every dataset import pull in the whole engine.
+# The cycle driver (mmseg_al.engine.al_loop) is imported where it is used, so building
+# a hook from the registry does not pull in the driver and everything it imports.
 from mmseg_al.engine.hooks import AcquisitionHook, EMATeacherHook, IterSeedHook
 
 __all__ = ['AcquisitionHook', 'EMATeacherHook', 'IterSeedHook']

@@ -24,7 +24,8 @@ from mmseg_al.datasets.active_dataset import ActiveDataset
 from mmseg_al.datasets.ssl_dataloader import apply_ssl
 from mmseg_al.engine.hooks.acquisition_hook import POOL_FEATURES_FILE, AcquisitionHook
 from mmseg_al.engine.results import write_results
-from mmseg_al.engine.state import ALState, StateError, atomic_write_text, read_json
+from mmseg_al.engine.state import ALState
+from mmseg_al.fileio import StateError, atomic_write_text, read_json
 from mmseg_al.oracle import WaitingForLabels, build_oracle
 from mmseg_al.registry import ACQUISITIONS
 

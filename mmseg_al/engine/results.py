@@ -2,9 +2,9 @@
 import os.path as osp
 
 from mmseg_al.analysis.curves import plot_curves
-from mmseg_al.engine.state import atomic_write_json
-from mmseg_al.evaluation.budget_metrics import auc_at_budget, miou_at_budget
-from mmseg_al.evaluation.per_class_iou import PER_CLASS_PREFIX
+from mmseg_al.evaluation.budget_metrics import budget_summary
+from mmseg_al.evaluation.per_class_iou import ALL_CLASSES_MIOU, PER_CLASS_PREFIX
+from mmseg_al.fileio import atomic_write_json
 
 RESULTS_FILE = 'results.json'
 CURVE_FILE = 'miou_curve.png'
@@ -20,20 +20,23 @@ def experiment_results(cfg, al_cfg, state):
         cycles.append(dict(
             cycle=k, num_labeled=entry['num_labeled'], percent_labeled=entry['percent_labeled'],
             mIoU=metrics['mIoU'],
+            # None when the evaluator is not PerClassIoUMetric (or predates the key).
+            mIoU_all_classes=metrics.get(ALL_CLASSES_MIOU),
             per_class_iou={key[len(PER_CLASS_PREFIX):]: v for key, v in metrics.items()
                            if key.startswith(PER_CLASS_PREFIX)},
             selection_diagnostics=state.cycles.get(k - 1, {}).get('diagnostics')))
     x = [c['percent_labeled'] for c in cycles]
     y = [c['mIoU'] for c in cycles]
     budgets = [str(int(b)) if float(b).is_integer() else str(b) for b in al_cfg['report_budgets']]
+    auc, miou_at = budget_summary(x, y, budgets)
     return dict(
         config=cfg.filename,
         method=al_cfg['acquisition']['type'],
         ssl=(cfg.get('ssl') or {}).get('model', {}).get('type'),
         seed=state.seed,
         cycles=cycles,
-        auc={b: auc_at_budget(x, y, float(b)) if cycles else None for b in budgets},
-        miou_at={b: miou_at_budget(x, y, float(b)) if cycles else None for b in budgets})
+        auc=auc,
+        miou_at=miou_at)
 
 
 def write_results(work_dir, cfg, al_cfg, state):

@@ -45,6 +45,24 @@ def auc_at_budget(percent_labeled, miou, budget):
     return float(np.trapezoid(ys, xs))
 
 
+def budget_summary(percent_labeled, miou, budgets):
+    """AUC@B and mIoU@B of one curve at each budget, keyed as ``budgets`` are given.
+
+    Args:
+        percent_labeled (Sequence[float]): labeled percent per cycle (may be empty).
+        miou (Sequence[float]): mIoU (percent) per cycle.
+        budgets (Sequence[str]): budgets B in percent, as results.json keys them.
+
+    Returns:
+        tuple[dict, dict]: ``{B: AUC@B}`` and ``{B: mIoU@B}``; None where the curve
+        is empty or does not reach B.
+    """
+    if not len(percent_labeled):
+        return {b: None for b in budgets}, {b: None for b in budgets}
+    return ({b: auc_at_budget(percent_labeled, miou, float(b)) for b in budgets},
+            {b: miou_at_budget(percent_labeled, miou, float(b)) for b in budgets})
+
+
 def mean_std_over_seeds(values):
     """Mean and (population) standard deviation, ignoring missing values."""
     values = np.asarray([v for v in values if v is not None], dtype=np.float64)

@@ -7,7 +7,7 @@ from typing import Dict, List
 from mmengine.config import Config
 
 from mmseg_al.engine.al_loop import AL_DEFAULTS
-from mmseg_al.engine.state import atomic_write_text
+from mmseg_al.fileio import atomic_write_text
 
 
 def nested_options(options):

@@ -13,7 +13,8 @@ import time
 from dataclasses import dataclass
 
 import mmseg_al
-from mmseg_al.engine.state import ALState, StateError, atomic_write_json, read_json
+from mmseg_al.engine.state import ALState
+from mmseg_al.fileio import StateError, atomic_write_json, read_json
 
 DONE, RUNNING, FAILED, PENDING = 'done', 'running', 'failed', 'pending'
 MARKER_FILE = 'study_run.json'

@@ -15,7 +15,7 @@ import time
 from mmengine.config import Config
 
 from mmseg_al.analysis.study_table import STUDY_FILE
-from mmseg_al.engine.state import atomic_write_json
+from mmseg_al.fileio import atomic_write_json
 from mmseg_al.study.experiment import Experiment
 from mmseg_al.study.run import Run
 

@@ -1,3 +1,5 @@
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 import torch
@@ -67,3 +69,17 @@ def test_bad_configuration_is_rejected_clearly():
         CoresetAcquisition(backend='annoy')
     assert np.isfinite(CoresetAcquisition(feature_layer='decode_head.conv_seg').select(
         ctx, 1).info['radius_after'])
+
+
+def test_identical_frames_are_each_picked_once_in_pool_order():
+    # Three distinct feature vectors, each recorded twice (a parked car), far from the
+    # origin; a budget of 5 covers every distinct one, then takes pool order.
+    gen = torch.Generator().manual_seed(0)
+    distinct = torch.randn(3, 64, generator=gen) + 50
+    features = distinct[[0, 0, 1, 1, 2, 2]]
+    ctx = SimpleNamespace(unlabeled_ids=[f'frame{i}' for i in range(6)], seed=0)
+    selection = CoresetAcquisition().select_from_features(
+        features.clone(), features.new_empty(0, 64), 5, ctx, 'cpu')
+    expected, _ = brute_force_k_center(features.numpy(), np.empty((0, 64)), 5)
+    assert selection.ids == [f'frame{i}' for i in expected]
+    assert len(set(selection.ids)) == 5 and selection.info['radius_after'] == 0

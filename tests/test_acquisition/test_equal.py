@@ -4,7 +4,7 @@ from torch import nn
 
 from mmseg_al.acquisition.base import iterate_batches
 from mmseg_al.acquisition.equal import EquALAcquisition
-from mmseg_al.acquisition.functional import equal_scores
+from mmseg_al.acquisition.functional import entropy_scores, equal_scores
 
 from tiny_segmentor import (ImageList, build_segmentor, build_tiny_model, make_context,
                             query_loader, tiny_deeplabv3plus_cfg)
@@ -42,19 +42,33 @@ def test_equivariant_model_scores_zero():
     assert max(selection.scores.values()) == pytest.approx(0, abs=1e-6)
 
 
-def test_scores_match_flipping_by_hand():
-    tiny_model = build_tiny_model()
-    ctx = make_context(tiny_model, num_unlabeled=4)
-    scores = EquALAcquisition().select(ctx, 2).scores
+def _probs_of_images_and_flipped(tiny_model, ctx):
     images = torch.stack(ctx.unlabeled_loader.dataset.images)
     with torch.no_grad():
         outputs = [tiny_model.predict(tiny_model.data_preprocessor(dict(
             inputs=list(x), data_samples=None))['inputs']) for x in (images, images.flip(-1))]
-    probs, probs_flipped = (torch.stack([o.seg_logits.data for o in out]).softmax(1)
-                            for out in outputs)
+    return [torch.stack([o.seg_logits.data for o in out]).softmax(1) for out in outputs]
+
+
+def test_scores_match_flipping_by_hand():
+    tiny_model = build_tiny_model()
+    ctx = make_context(tiny_model, num_unlabeled=4)
+    scores = EquALAcquisition().select(ctx, 2).scores
+    probs, probs_flipped = _probs_of_images_and_flipped(tiny_model, ctx)
     expected = equal_scores(probs, probs_flipped)
     assert [scores[i] for i in ctx.unlabeled_ids] == pytest.approx(expected.tolist(), rel=1e-5)
     assert min(expected) > 0  # a real CNN is not flip-equivariant
+
+
+def test_entropy_sum_option_scores_as_the_studys_code():
+    tiny_model = build_tiny_model()
+    ctx = make_context(tiny_model, num_unlabeled=4)
+    scores = EquALAcquisition(score='entropy_sum').select(ctx, 2).scores
+    probs, probs_flipped = _probs_of_images_and_flipped(tiny_model, ctx)
+    expected = entropy_scores(probs) + entropy_scores(probs_flipped)
+    assert [scores[i] for i in ctx.unlabeled_ids] == pytest.approx(expected.tolist(), rel=1e-5)
+    with pytest.raises(ValueError, match='entropy_sum'):
+        EquALAcquisition(score='entropy')
 
 
 def test_padding_never_enters_the_score():

@@ -5,7 +5,8 @@ import pytest
 import torch
 from kcenter_oracle import brute_force_k_center
 
-from mmseg_al.acquisition.functional import (bald_scores, entropy_scores, equal_scores,
+from mmseg_al.acquisition.functional import (bald_scores, entropy_scores,
+                                             equal_entropy_sum_scores, equal_scores,
                                              k_center_greedy, mutual_information_scores,
                                              nearest_center_sq_distances)
 
@@ -101,9 +102,27 @@ def test_equal_equivariant_prediction_scores_zero_and_is_not_entropy():
     assert equal_scores(one_hot, one_hot).item() == pytest.approx(1.0)
 
 
+def test_equal_entropy_sum_hand_computed():
+    # Image: left (1, 0) H = 0, right (0.5, 0.5) H = log 2 -> mean log(2) / 2.
+    # Flipped image (its own frame): left (0.5, 0.5) H = log 2, right (0.9, 0.1).
+    probs = torch.tensor([[[[1.0, 0.5]], [[0.0, 0.5]]]], dtype=torch.float64)
+    flipped = torch.tensor([[[[0.5, 0.9]], [[0.5, 0.1]]]], dtype=torch.float64)
+    expected = math.log(2) / 2 + (math.log(2) + _entropy(0.9, 0.1)) / 2
+    assert equal_entropy_sum_scores(probs, flipped).item() == pytest.approx(expected)
+    # Only the right pixel counts: in the flipped frame it is the left one.
+    valid = torch.tensor([[[False, True]]])
+    assert equal_entropy_sum_scores(probs, flipped, valid).item() == pytest.approx(
+        2 * math.log(2))
+    # Unlike the disagreement, a flip-equivariant but unsure model scores high.
+    uniform = torch.full((1, 2, 1, 2), 0.5)
+    assert equal_scores(uniform, uniform).item() == 0
+    assert equal_entropy_sum_scores(uniform, uniform).item() == pytest.approx(2 * math.log(2))
+
+
 def test_equal_rejects_mismatched_shapes():
-    with pytest.raises(ValueError, match='one shape'):
-        equal_scores(torch.rand(1, 2, 3, 4), torch.rand(1, 2, 3, 5))
+    for scores in (equal_scores, equal_entropy_sum_scores):
+        with pytest.raises(ValueError, match='one shape'):
+            scores(torch.rand(1, 2, 3, 4), torch.rand(1, 2, 3, 5))
 
 
 @pytest.mark.parametrize('num_unlabeled,num_labeled,dim,k',
@@ -136,6 +155,46 @@ def test_k_center_greedy_ties_go_to_lowest_index():
     # After picking (1, 0) the other three are still at distance 1 from the origin.
     assert picked.tolist() == [0, 1]
     assert radius.tolist() == [1.0, 1.0, 1.0]
+
+
+def test_k_center_greedy_never_picks_twice_once_all_points_are_covered():
+    # Three distinct points, each twice; 5 picks. After the 3 distinct ones every
+    # distance is 0 and the rest follow pool order of the points not picked yet.
+    pool = torch.tensor([[0., 0.], [0., 0.], [3., 4.], [3., 4.], [6., 8.], [6., 8.]])
+    picked, radius = k_center_greedy(pool, pool[:0], 5)
+    assert picked.tolist() == [0, 4, 2, 1, 3]
+    assert radius.tolist() == [math.inf, 10.0, 5.0, 0.0, 0.0, 0.0]
+    picked, radius = k_center_greedy(pool, pool[:0], 6)  # k = Nu: every point once
+    assert picked.tolist() == [0, 4, 2, 1, 3, 5] and radius[-1] == 0
+
+
+def _duplicated_pool(offset):
+    # Float32 features far from the origin (raw, not centred): 8 distinct, 4 of them twice.
+    gen = torch.Generator().manual_seed(0)
+    distinct = torch.randn(8, 512, generator=gen) * 3 + offset
+    return distinct, torch.cat([distinct, distinct[:4]])
+
+
+@pytest.mark.parametrize('num_labeled', [0, 3])
+def test_k_center_greedy_radius_is_exactly_zero_on_duplicates(num_labeled):
+    distinct, pool = _duplicated_pool(offset=100.0)
+    labeled = distinct[:num_labeled]
+    picked, radius = k_center_greedy(pool, labeled, 10)
+    expected_picks, _ = brute_force_k_center(pool.numpy(), labeled.numpy(), 10)
+    assert picked.tolist() == expected_picks
+    assert len(set(picked.tolist())) == 10
+    # 8 - num_labeled picks cover every distinct point; from then on the radius is 0.
+    assert radius[8 - num_labeled:].tolist() == [0.0] * (3 + num_labeled)
+    assert radius[8 - num_labeled - 1] > 0
+
+
+def test_nearest_center_distance_of_a_duplicate_is_exactly_zero():
+    distinct, pool = _duplicated_pool(offset=100.0)
+    nearest = nearest_center_sq_distances(pool, distinct[:4], block_size=3)
+    assert nearest[:4].tolist() == [0.0] * 4 and nearest[8:].tolist() == [0.0] * 4
+    expected = torch.cdist(pool[4:8].double(), distinct[:4].double()).min(1).values.pow(2)
+    # Elsewhere the expansion keeps its rounding, relative to the (large) norms.
+    torch.testing.assert_close(nearest[4:8].double(), expected, rtol=1e-3, atol=0)
 
 
 def test_k_center_radius_never_grows_and_covers_pool():

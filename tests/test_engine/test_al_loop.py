@@ -62,6 +62,10 @@ def test_two_cycles_write_the_documented_work_dir(reference):
     assert [c['percent_labeled'] for c in results['cycles']] == [10.0, 20.0]
     assert results['method'] == 'EntropyAcquisition' and results['seed'] == 0
     assert set(results['cycles'][0]['per_class_iou']) == {'background', *map(str, range(10))}
+    for cycle in results['cycles']:  # the study's mIoU: absent classes count as 0
+        per_class = cycle['per_class_iou'].values()
+        assert cycle['mIoU_all_classes'] == pytest.approx(
+            sum(v or 0 for v in per_class) / len(per_class), abs=0.01)
     assert set(results['auc']) == set(results['miou_at']) == {'30', '50'}
     added = [open(osp.join(work_dir, f'cycle_{k}', 'labeled.txt')).read().split()
              for k in (0, 1)]

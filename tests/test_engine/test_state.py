@@ -2,7 +2,8 @@ import json
 
 import pytest
 
-from mmseg_al.engine.state import ALState, StateError, atomic_write_json
+from mmseg_al.engine.state import ALState
+from mmseg_al.fileio import StateError
 
 
 def test_state_round_trip_and_phases(tmp_path):
@@ -26,8 +27,3 @@ def test_corrupt_state_is_a_clear_error_and_untouched(tmp_path):
     path.write_text(json.dumps({'version': 1}))
     with pytest.raises(StateError, match='lacks'):
         ALState.load(str(path))
-
-
-def test_atomic_write_leaves_no_temporary_files(tmp_path):
-    atomic_write_json(str(tmp_path / 'a.json'), {'x': 1})
-    assert [p.name for p in tmp_path.iterdir()] == ['a.json']

@@ -4,11 +4,13 @@ import os.path as osp
 import pytest
 
 
-def write_run(tmp_path, name, seed, mious, near=None):
+def write_run(tmp_path, name, seed, mious, near=None, all_classes=None):
     work_dir = tmp_path / f'{name}_s{seed}'
     work_dir.mkdir()
+    all_classes = all_classes or [None] * len(mious)
     cycles = [dict(cycle=k, num_labeled=10 * (k + 1), percent_labeled=10.0 * (k + 1), mIoU=m,
-                   per_class_iou={}, selection_diagnostics=None if near is None or k == 0
+                   mIoU_all_classes=all_classes[k], per_class_iou={},
+                   selection_diagnostics=None if near is None or k == 0
                    else dict(near_duplicate=near)) for k, m in enumerate(mious)]
     (work_dir / 'results.json').write_text(json.dumps(dict(
         config=f'configs/al/{name}.py', method=name, ssl=None, seed=seed, cycles=cycles,
@@ -35,3 +37,22 @@ def test_seeds_are_averaged_per_method(tmp_path, tool, capsys):
 def test_missing_results_is_a_clear_error(tmp_path, tool):
     with pytest.raises(SystemExit, match='results.json does not exist'):
         tool('analyze').main([str(tmp_path)])
+
+
+def test_metric_flag_chooses_the_miou_definition(tmp_path, tool, capsys):
+    work_dir = write_run(tmp_path, 'equal', 0, [40, 50, 60], all_classes=[30, 40, 50])
+    out = str(tmp_path / 'curves.png')
+    for metric, expected in (('mIoU', ['40.00', '50.00', '60.00', '10.00', '60.00']),
+                             ('mIoU_all_classes', ['30.00', '40.00', '50.00', '8.00', '50.00'])):
+        tool('analyze').main([work_dir, '--out', out, '--metric', metric])
+        row = next(line for line in capsys.readouterr().out.splitlines()
+                   if line.startswith('equal'))
+        # Per cycle, then AUC@30 (trapezoid over 10-30 %: 0.1 * (a + b) / 2 + 0.1 * (b + c) / 2)
+        # and mIoU@30, both from the chosen curve.
+        assert row.split()[2:7] == expected, metric
+
+
+def test_a_run_without_the_chosen_metric_is_a_clear_error(tmp_path, tool):
+    work_dir = write_run(tmp_path, 'random', 0, [10, 20])
+    with pytest.raises(SystemExit, match='no mIoU_all_classes in cycles'):
+        tool('analyze').main([work_dir, '--metric', 'mIoU_all_classes'])

@@ -1,5 +1,6 @@
 # s4GAN (Mittal et al.), the study's main SSL method. Add this file to the _base_ of
 # any supervised AL config to get its "-SSL" version (mmseg_al.datasets.ssl_dataloader).
+# st_threshold 0.6 as in the study and s4GAN's default; Cityscapes: s4gan_cityscapes.py.
 ssl = dict(
     model=dict(
         type='S4GANSegmentor',

@@ -11,7 +11,7 @@ from mmengine.runner import Runner
 from mmseg_al.acquisition.base import AcquisitionContext
 from mmseg_al.acquisition.coreset import CoresetAcquisition
 from mmseg_al.analysis.diagnostics import selection_diagnostics
-from mmseg_al.engine.state import atomic_write_bytes, atomic_write_json
+from mmseg_al.fileio import atomic_write_bytes, atomic_write_json
 from mmseg_al.registry import ACQUISITIONS, HOOKS
 
 POOL_FEATURES_FILE = 'pool_features.npz'

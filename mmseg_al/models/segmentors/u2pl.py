@@ -4,6 +4,7 @@ import copy
 import torch
 import torch.nn.functional as F
 from mmcv.cnn import ConvModule
+from mmengine import dist
 from mmseg.models.utils import resize
 from mmseg.utils import add_prefix
 from torch import nn
@@ -84,6 +85,53 @@ def reliable_pseudo_labels(pseudo_labels, teacher_entropy, reliable_percent):
     return targets, reliable.float().mean()
 
 
+def rescaled_pseudo_label_loss(decode_head, logits, targets):
+    """U2PL's unsupervised loss: the pseudo-label loss times all pixels / kept pixels.
+
+    U2PL's ``compute_unsupervised_loss`` multiplies the mean over the kept
+    (reliable) pixels by ``B * H * W / #kept``: 1.25x while 80 % are kept, 1.0x
+    once all are.
+
+    Args:
+        decode_head (BaseDecodeHead): gives class weights and ``ignore_index``
+            (see :func:`pseudo_label_loss`).
+        logits (Tensor): (N, C, H, W). targets (Tensor): (N, H, W), unreliable
+            pixels set to ``ignore_index``.
+
+    Returns:
+        Tensor: the rescaled loss.
+    """
+    kept = (targets != decode_head.ignore_index).sum().clamp_min(1)
+    return pseudo_label_loss(decode_head, logits, targets) * (targets.numel() / kept)
+
+
+def gather_from_all_ranks(keys_per_class):
+    """Every rank's keys of each class, concatenated in rank order (as U2PL gathers).
+
+    Two all-gathers (counts, then the keys padded to the longest rank), so each
+    rank ends with the same list. In one process the input comes back as it is.
+
+    Args:
+        keys_per_class (list[Tensor]): per class, this rank's keys ``(K_c, D)``.
+
+    Returns:
+        list[Tensor]: per class, ``(sum over ranks of K_c, D)``.
+    """
+    if dist.get_world_size() == 1:
+        return keys_per_class
+    local = torch.cat(keys_per_class)
+    counts = torch.tensor([len(k) for k in keys_per_class], device=local.device)
+    counts_per_rank = dist.all_gather(counts)
+    padded = local.new_zeros(max(int(c.sum()) for c in counts_per_rank), local.shape[1])
+    padded[:len(local)] = local
+    gathered = [[] for _ in keys_per_class]
+    for rank_counts, rank_keys in zip(counts_per_rank, dist.all_gather(padded)):
+        offsets = [0, *rank_counts.cumsum(0).tolist()]
+        for cls, parts in enumerate(gathered):
+            parts.append(rank_keys[offsets[cls]:offsets[cls + 1]])
+    return [torch.cat(parts) for parts in gathered]
+
+
 @MODELS.register_module()
 class U2PLSegmentor(SemiBaseSegmentor):
     """U2PL (Wang et al., CVPR 2022) around any ``EncoderDecoder``.
@@ -95,21 +143,26 @@ class U2PLSegmentor(SemiBaseSegmentor):
     prototype, and the negatives come from a per-class memory bank filled with
     teacher features of pixels where that class is a *plausible but wrong* answer
     (unreliable unlabeled pixels with the class ranked ``low_rank``..``high_rank``,
-    labeled pixels with it ranked in the top ``low_rank`` but not true). The
-    teacher is the EMA of the student, updated by ``EMATeacherHook``. Schedules
-    follow the original: the reliable share grows from ``reliable_percent`` to
-    100 % and the entropy quantile ``low_entropy_percent`` shrinks to 0 over
-    ``total_iters``. All randomness comes from a generator seeded by the step
-    counter, so a resumed run matches an uninterrupted one.
+    labeled pixels with it ranked in the top ``low_rank`` but not true). Under DDP
+    the keys of all ranks are gathered before they enter the bank, as in U2PL, so
+    every rank holds the same bank. The pseudo-label loss is U2PL's: the mean over
+    reliable pixels times all / reliable pixels (``rescale_pseudo_loss=False``
+    gives the plain mean). The teacher is the EMA of the student, updated by
+    ``EMATeacherHook``. Schedules follow the original: the reliable share grows
+    from ``reliable_percent`` to 100 % and the entropy quantile
+    ``low_entropy_percent`` shrinks to 0 over ``total_iters``. All randomness
+    comes from a generator seeded by the step counter, so a resumed run matches
+    an uninterrupted one.
 
     Args:
         segmentor (dict): config of the wrapped segmentor.
         semi_train_cfg (dict): ``total_iters`` (required), ``sup_only_iters`` (0; pair it
             with ``EMATeacherHook(start_iter=...)``), ``unsup_weight`` (1.0),
-            ``contrastive_weight`` (1.0), ``reliable_percent`` (80),
-            ``low_entropy_percent`` (20), ``cutmix_prob`` (0.5), ``class_threshold``
-            (0.3), ``low_rank`` (3), ``high_rank`` (20), ``temperature`` (0.5),
-            ``num_queries`` (256), ``num_negatives`` (50), ``seed`` (0).
+            ``contrastive_weight`` (1.0), ``rescale_pseudo_loss`` (True),
+            ``reliable_percent`` (80), ``low_entropy_percent`` (20), ``cutmix_prob``
+            (0.5), ``class_threshold`` (0.3), ``low_rank`` (3), ``high_rank`` (20),
+            ``temperature`` (0.5), ``num_queries`` (256), ``num_negatives`` (50),
+            ``seed`` (0).
         semi_test_cfg (dict, optional): ``predict_on``: 'teacher' (default) or 'student'.
         rep_channels (int): width of the contrastive features. Defaults to 256.
         memory_size (int): negatives kept per class. Defaults to 30000.
@@ -175,6 +228,11 @@ class U2PLSegmentor(SemiBaseSegmentor):
         self.memory_ptr[cls] = (self.memory_ptr[cls] + len(keys)) % size
         self.memory_filled[cls] = torch.clamp(self.memory_filled[cls] + len(keys), max=size)
 
+    def _enqueue_from_all_ranks(self, keys_per_class):
+        """Enqueue each class's new keys of every rank, rank by rank: one bank on all ranks."""
+        for cls, keys in enumerate(gather_from_all_ranks(keys_per_class)):
+            self._enqueue(cls, keys)
+
     def _contrastive_loss(self, rep, rep_teacher, labels_onehot, probs_teacher, low_mask,
                           high_mask, num_labeled, generator):
         """U2PL's pixel contrastive loss with per-class memory banks of negatives.
@@ -198,17 +256,24 @@ class U2PLSegmentor(SemiBaseSegmentor):
         rep = rep.permute(0, 2, 3, 1)
         rep_teacher = rep_teacher.permute(0, 2, 3, 1)
         ranks = probs_teacher.argsort(dim=1, descending=True).permute(0, 2, 3, 1)
+        # Plausible-but-wrong pixels: a labeled pixel of another class where cls is in
+        # the teacher's top low_rank, or an unlabeled one where it ranks low..high.
+        # Their teacher features enter the bank of cls from every rank, as U2PL's
+        # dequeue_and_enqueue gathers them; all enqueues come before any sampling.
+        is_class = labels_onehot.bool()
+        new_keys = []
+        for cls in range(self.num_classes):
+            plausible = torch.cat([
+                (ranks[:num_labeled, ..., :low_rank] == cls).any(-1)
+                & ~is_class[:num_labeled, cls],
+                (ranks[num_labeled:, ..., low_rank:high_rank] == cls).any(-1)])
+            # Only the newest memory_size keys of a rank can stay in the bank.
+            new_keys.append(rep_teacher[plausible & high_mask][-self.memory_bank.shape[1]:])
+        self._enqueue_from_all_ranks(new_keys)
         loss, valid_classes = rep.sum() * 0, 0
         for cls in range(self.num_classes):
-            is_cls = labels_onehot[:, cls].bool()
-            trusted = is_cls & low_mask
+            trusted = is_class[:, cls] & low_mask
             anchors = rep[trusted & (probs_teacher[:, cls] > cfg('class_threshold', 0.3))]
-            # Plausible-but-wrong pixels: a labeled pixel of another class where cls is in
-            # the teacher's top low_rank, or an unlabeled one where it ranks low..high.
-            plausible = torch.cat([
-                (ranks[:num_labeled, ..., :low_rank] == cls).any(-1) & ~is_cls[:num_labeled],
-                (ranks[num_labeled:, ..., low_rank:high_rank] == cls).any(-1)])
-            self._enqueue(cls, rep_teacher[plausible & high_mask])
             if not trusted.any():
                 continue
             valid_classes += 1
@@ -259,7 +324,9 @@ class U2PLSegmentor(SemiBaseSegmentor):
         reliable_percent = 100 - (100 - cfg('reliable_percent', 80)) * (1 - progress)
         logits_u = resize(logits[num_labeled:], size, mode='bilinear', align_corners=align)
         targets_u, reliable_frac = reliable_pseudo_labels(pseudo_u, entropy_u, reliable_percent)
-        loss_unsup = pseudo_label_loss(self.student.segmentor.decode_head, logits_u, targets_u)
+        pseudo_loss = (rescaled_pseudo_label_loss if cfg('rescale_pseudo_loss', True)
+                       else pseudo_label_loss)
+        loss_unsup = pseudo_loss(self.student.segmentor.decode_head, logits_u, targets_u)
 
         # Contrastive part, at the head's resolution.
         head_size = logits.shape[2:]

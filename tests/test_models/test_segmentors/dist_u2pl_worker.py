@@ -1,4 +1,4 @@
-"""Train a tiny U2PL cycle for 3 iterations; write each rank's final weights.
+"""Train a tiny U2PL cycle for 3 iterations; write each rank's final weights and memory bank.
 
 Launched by ``test_ssl_training.py`` under ``torchrun --nproc_per_node 2`` (gloo on
 CPU). Usage: ``dist_u2pl_worker.py DIGIT_ROOT OUT_DIR``.
@@ -33,7 +33,8 @@ def main(root, out_dir):
     runner.train()
     model = runner.model.module
     torch.save(dict(student=model.student.state_dict(), teacher=model.teacher.state_dict(),
-                    train_steps=int(model.train_steps)),
+                    train_steps=int(model.train_steps), memory_bank=model.memory_bank,
+                    memory_filled=model.memory_filled),
                osp.join(out_dir, f'rank{dist.get_rank()}.pth'))
     shutdown_distributed()
 

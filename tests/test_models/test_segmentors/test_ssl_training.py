@@ -109,6 +109,10 @@ def test_u2pl_trains_under_ddp(digit_root, tmp_path):
                    check=True, env=dict(os.environ, OMP_NUM_THREADS='1'), timeout=300)
     ranks = [torch.load(tmp_path / f'rank{r}.pth', weights_only=False) for r in range(2)]
     assert ranks[0]['train_steps'] == ranks[1]['train_steps'] == 3
+    # Keys are gathered from both ranks before they enter the bank: one bank on both.
+    assert ranks[0]['memory_filled'].sum() > 0
+    assert torch.equal(ranks[0]['memory_filled'], ranks[1]['memory_filled'])
+    assert torch.equal(ranks[0]['memory_bank'], ranks[1]['memory_bank'])
     # Gradients were averaged, so parameters agree exactly; BatchNorm statistics are
     # per rank (no SyncBN on CPU, buffers not broadcast), as in any CPU DDP run.
     for net in ('student', 'teacher'):

@@ -1,11 +1,19 @@
+import copy
+import os
+import os.path as osp
+import subprocess
+import sys
+
 import pytest
 import torch
 import torch.nn.functional as F
-from _tiny_ssl import make_batch, tiny_segmentor_cfg
+from _tiny_ssl import NUM_CLASSES, make_batch, tiny_segmentor_cfg
+from dist_memory_bank_worker import rank_keys
 from mmengine.optim import build_optim_wrapper
 
 from mmseg_al.models.segmentors.semi_base import pseudo_label_loss
-from mmseg_al.models.segmentors.u2pl import _cutmix, reliable_pseudo_labels
+from mmseg_al.models.segmentors.u2pl import (_cutmix, gather_from_all_ranks,
+                                             reliable_pseudo_labels, rescaled_pseudo_label_loss)
 from mmseg_al.registry import MODELS
 
 
@@ -38,6 +46,28 @@ def test_pseudo_label_loss_uses_the_heads_class_weights():
     torch.testing.assert_close(pseudo_label_loss(head, logits, targets), expected)
 
 
+def test_pseudo_label_loss_is_rescaled_by_all_over_kept_pixels_as_in_u2pl():
+    head = MODELS.build(tiny_segmentor_cfg()).decode_head
+    logits = torch.randn(1, 11, 2, 2, generator=torch.Generator().manual_seed(0))
+    targets = torch.tensor([[[0, 3], [255, 7]]])  # 3 of 4 pixels kept
+    per_pixel = F.cross_entropy(logits, targets, ignore_index=255, reduction='none')
+    # U2PL: mean over the 3 kept pixels, times B * h * w / #kept = 4 / 3.
+    expected = per_pixel.sum() / 3 * (4 / 3)
+    torch.testing.assert_close(rescaled_pseudo_label_loss(head, logits, targets), expected)
+
+
+def test_rescale_pseudo_loss_switches_u2pls_weighting_in_training():
+    rescaled = build_u2pl().train()
+    plain = copy.deepcopy(rescaled)
+    plain.semi_train_cfg['rescale_pseudo_loss'] = False
+    losses = [model.loss(**model.data_preprocessor(make_batch(2, 2), True))
+              for model in (rescaled, plain)]
+    frac = losses[0]['unsup.reliable_pixel_frac']
+    assert 0.8 < frac < 0.9  # 100 - 20 * (1 - 1 / 10) = 82 % kept at step 1
+    torch.testing.assert_close(losses[0]['unsup.loss_pseudo'],
+                               losses[1]['unsup.loss_pseudo'] / frac)
+
+
 def test_cutmix_pastes_one_box_of_the_next_image_consistently():
     images = torch.arange(3.).view(3, 1, 1, 1).expand(3, 3, 8, 16).clone()
     labels = torch.arange(3).view(3, 1, 1).expand(3, 8, 16).clone()
@@ -64,6 +94,28 @@ def test_memory_bank_is_a_ring_buffer_per_class():
     stored = {tuple(row.tolist()) for row in model.memory_bank[3]}
     assert stored == {tuple(row.tolist()) for row in keys[4:20]}
     assert model.memory_filled.sum() == 16  # other classes untouched
+
+
+def test_gathering_keys_in_one_process_returns_them_unchanged():
+    keys = rank_keys(0)
+    assert gather_from_all_ranks(keys) is keys
+
+
+@pytest.mark.slow
+def test_memory_bank_holds_the_keys_of_every_rank(tmp_path):
+    worker = osp.join(osp.dirname(osp.abspath(__file__)), 'dist_memory_bank_worker.py')
+    subprocess.run([sys.executable, '-m', 'torch.distributed.run', '--standalone',
+                    '--nproc_per_node', '2', worker, str(tmp_path)],
+                   check=True, env=dict(os.environ, OMP_NUM_THREADS='1'), timeout=300)
+    banks = [torch.load(tmp_path / f'rank{r}.pth') for r in range(2)]
+    for name, value in banks[0].items():
+        assert torch.equal(value, banks[1][name]), name
+    for cls in range(NUM_CLASSES):
+        # Two steps, each: rank 0's keys of the class, then rank 1's.
+        expected = torch.cat([rank_keys(0)[cls], rank_keys(1)[cls]] * 2)
+        assert banks[0]['memory_filled'][cls] == banks[0]['memory_ptr'][cls] == len(expected)
+        assert torch.equal(banks[0]['memory_bank'][cls, :len(expected)], expected)
+    assert banks[0]['memory_filled'].sum() > 0
 
 
 @pytest.mark.parametrize('predict_on', ['teacher', 'student'])
