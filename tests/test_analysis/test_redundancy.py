@@ -95,10 +95,14 @@ def test_bad_input_is_refused():
 
 
 def test_generated_pools_of_known_redundancy_are_ordered(tmp_path):
-    """Pool-Xf on generated digit scenes: more consecutive frames, higher score."""
+    """Pool-Xf on generated digit scenes: more consecutive frames, higher score.
+
+    Slow traffic (about 1 px per frame), so that neighbouring frames are near-duplicates
+    in pixel space, the case the pixel embedding is made for.
+    """
     spec = DigitScenesSpec(num_train_sequences=12, train_frames_per_sequence=24,
                            num_val_sequences=1, val_frames_per_sequence=2, height=32, width=64,
-                           digit_size=(12, 16), seed=5)
+                           digit_size=(12, 16), lane_speed=(0.5, 1.0), seed=5)
     manifest = make_digit_scenes(str(tmp_path), spec, progress=False)
     train = manifest.split('train')
     scores = []
