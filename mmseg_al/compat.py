@@ -65,8 +65,11 @@ def install_mmcv_ext_placeholder():
 def allow_mmengine_checkpoint_globals():
     """Let ``torch.load(weights_only=True)`` read mmengine resume checkpoints."""
     from mmengine.logging.history_buffer import HistoryBuffer
-    safe = [HistoryBuffer, np.ndarray, np.dtype, np._core.multiarray._reconstruct,
-            np._core.multiarray.scalar, builtins.getattr]
+    from mmengine.optim.scheduler.param_scheduler import OneCycleParamScheduler
+    # OneCycleLR's state holds its annealing function, pickled as an attribute of the
+    # class (the digit schedule uses it).
+    safe = [HistoryBuffer, OneCycleParamScheduler, np.ndarray, np.dtype,
+            np._core.multiarray._reconstruct, np._core.multiarray.scalar, builtins.getattr]
     # numpy pickles dtypes through their concrete classes (Float64DType, ...).
     safe += [type(np.dtype(t)) for t in (
         np.float16, np.float32, np.float64, np.int8, np.int16, np.int32, np.int64,
