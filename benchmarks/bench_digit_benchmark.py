@@ -1,7 +1,8 @@
 """The embedded digit-scene benchmark against its targets, in one run.
 
 Trains real AL runs through ``tools/al_train.py`` (each in its own work dir under
-``--out``; a run resumes where it stopped, so the benchmark does too) and prints:
+``--out``; a run resumes where it stopped, so the benchmark does too) and prints
+these parts (precision first, since its runs go in parallel and learns reuses them):
 
 1. learns: the digit model and its MC-dropout twin on 100 % of Pool-11f (val mIoU,
    lowest class IoU), and Random 10-10 on Pool-0f against 100 % of Pool-0f;
@@ -16,7 +17,7 @@ Targets are printed next to the measurements; nothing here asserts. Runs of the
 precision part go ``--workers`` at a time (threads split between them); the speed
 part always runs alone with every core.
 
-Run: ``python benchmarks/bench_digit_benchmark.py`` (about an hour on 2 cores);
+Run: ``python benchmarks/bench_digit_benchmark.py`` (hours on 2 cores);
 ``--parts learns speed`` for a subset, ``--seeds 0 1 2``.
 """
 import argparse
