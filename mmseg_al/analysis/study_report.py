@@ -179,8 +179,8 @@ def write_study_report(study_dir):
     ssl_off = ssl_off[0] if ssl_off else None
     lines = [f'# Study {study["name"]}', '',
              f'{len(rows)} runs with results ({len(study["experiments"])} experiments × '
-             f'{len(study["seeds"])} seeds); config `{study["config"]}`. Mean ± std over '
-             'seeds; **bold**: best mean per column; Δ: paired difference to '
+             f'{len(study["seeds"])} seeds); config `{osp.relpath(study["config"])}`. '
+             'Mean ± std over seeds; **bold**: best mean per column; Δ: paired difference to '
              f'{REFERENCE} (same SSL setting) over shared seeds. Per-run rows: '
              f'`{TABLE_FILE}`.', '']
     curves = _curve_plots(study_dir, pools, budgets, ssl_off)
