@@ -1,4 +1,4 @@
-# The part of the digit-scene study that fits one session on 2 CPU cores (about 4 CPU-hours):
+# The part of the digit-scene study that fits one session on 2 CPU cores (about 3.5 CPU-hours):
 # the two ends of the redundancy range (Pool-0f, Pool-21f), Random against a single-sample
 # (Entropy) and a batch-based (Coreset) method, supervised, 10-10, 3 seeds, plus the 100 %
 # row. The full grid is configs/studies/digits_redundancy.py.

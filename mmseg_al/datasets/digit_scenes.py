@@ -4,8 +4,9 @@ Driving-like sequences: a muted, banded background that scrolls slowly (ego moti
 and lanes of handwritten digits (scikit-learn's ``load_digits``, each deformed into a
 new writer) that pass through the frame. Consecutive frames show the same digits,
 exactly the redundancy that makes A2D2's Pool-Xf pools hard for single-sample
-acquisition, so the study's findings can be reproduced on a laptop. Classes: background + the ten digits; two
-digits are rare. Train and val use disjoint sequences *and* disjoint digit instances.
+acquisition, so the study's findings can be reproduced on a laptop. Classes: background
++ the ten digits; two digits are rare. Train and val use disjoint sequences *and*
+disjoint digit instances.
 """
 import json
 import os
