@@ -58,14 +58,14 @@ def recommend(args):
     scores = score_pool(pool)
     print(f'Pool: {pool.source} ({len(pool.ids)} images)')
     print('Redundancy = 1 - N_eff/N (0: all images distinct; 1 - 1/m: each image m times)')
-    print_score('pixels', scores['pixels'])
+    print_score(scores['features'].method, scores['features'])
     if scores['sequence'] is not None:
         print_score('sequences', scores['sequence'])
         top = ', '.join(f"{s['sequence']} {s['share']:.3f}"
-                        for s in scores['pixels'].per_sequence[:3])
-        print(f'  largest per-sequence shares of the pixel score: {top}')
+                        for s in scores['features'].per_sequence[:3])
+        print(f'  largest per-sequence shares of the {scores["features"].method} score: {top}')
     model = fit_study(args.study, args.auc_budget)
-    answer = model.recommend(scores['pixels'].score, budget,
+    answer = model.recommend(scores['features'].score, budget,
                              ssl=(False, True) if args.ssl else (False, ))
     best = answer['best']
     margin = answer['margin_sd']

@@ -80,10 +80,10 @@ class AutoAcquisition(BaseAcquisition):
         budget = self.budget or format_budget(
             100 * (len(ctx.labeled_ids) - ctx.cycle * num) / len(infos), 100 * num / len(infos))
         recommender = fit_study(self.study)
-        answer = recommender.recommend(scores['pixels'].score, budget, ssl=(self.ssl, ),
+        answer = recommender.recommend(scores['features'].score, budget, ssl=(self.ssl, ),
                                        candidates=self.candidates)
         choice = dict(acquisition=answer['best']['method'], budget=budget, ssl=self.ssl,
-                      redundancy=scores['pixels'].to_dict(top_sequences=3),
+                      redundancy=scores['features'].to_dict(top_sequences=3),
                       expected_auc={p['candidate']: [p['auc'], p['std']]
                                     for p in answer['predictions']},
                       study=answer['rests_on'], warnings=answer['warnings'], cycle=ctx.cycle)

@@ -1,4 +1,4 @@
-"""The images of an unlabeled pool and their label-free pixel embedding.
+"""The images of an unlabeled pool and their label-free embeddings.
 
 A pool is read from an experiment config (its train dataset: a pool file under an
 MMSeg data root, with ``manifest.csv`` when the dataset has one), from a plain folder
@@ -22,6 +22,8 @@ IMAGE_SUFFIXES = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff')
 # (height, width): coarse enough that a frame and its neighbours a few steps later
 # (sub-pixel motion at this scale) stay close, fine enough to keep a scene's layout.
 PIXEL_SIZE = (16, 32)
+# Levels per RGB channel of the colour histogram (6^3 = 216 bins).
+COLOUR_LEVELS = 6
 
 
 @dataclass
@@ -109,6 +111,13 @@ def _manifest_metadata(root, ids):
     return [manifest[s].sequence for s in ids], [manifest[s].frame for s in ids]
 
 
+def _read(path):
+    image = cv2.imread(path, cv2.IMREAD_COLOR)
+    if image is None:
+        raise FileNotFoundError(f'Cannot read the image {path}.')
+    return image
+
+
 def pixel_features(paths, size=PIXEL_SIZE):
     """Label-free embedding: each image downsampled to ``size``, channels standardised.
 
@@ -125,30 +134,63 @@ def pixel_features(paths, size=PIXEL_SIZE):
     height, width = size
     rows = np.empty((len(paths), 3 * height * width), dtype=np.float32)
     for i, path in enumerate(paths):
-        image = cv2.imread(path, cv2.IMREAD_COLOR)
-        if image is None:
-            raise FileNotFoundError(f'Cannot read the image {path}.')
-        small = cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA).astype(np.float32)
+        small = cv2.resize(_read(path), (width, height),
+                           interpolation=cv2.INTER_AREA).astype(np.float32)
         small -= small.mean((0, 1))
         small /= np.maximum(small.std((0, 1)), 1e-6)
         rows[i] = small.ravel()
     return rows
 
 
-def score_pool(pool, size=PIXEL_SIZE, **params):
-    """The pool's redundancy from pixels and, when it has metadata, from sequences.
+def colour_histogram_features(paths, levels=COLOUR_LEVELS):
+    """Label-free, motion-blind embedding: each image's joint RGB histogram.
+
+    Where things sit in the frame does not enter, so frames of one drive stay close
+    however fast the camera or the traffic moves; the square root of the bin shares
+    (Hellinger embedding) makes Euclidean distance a distance between distributions.
+
+    Args:
+        paths (Sequence[str]): image files.
+        levels (int): quantisation levels per channel (``levels ** 3`` bins).
+
+    Returns:
+        ndarray: ``[N, levels ** 3]`` float32, each row of unit norm.
+    """
+    rows = np.empty((len(paths), levels ** 3), dtype=np.float32)
+    for i, path in enumerate(paths):
+        image = _read(path).astype(np.int32) * levels // 256
+        codes = (image[..., 0] * levels + image[..., 1]) * levels + image[..., 2]
+        counts = np.bincount(codes.ravel(), minlength=levels ** 3)
+        rows[i] = np.sqrt(counts / counts.sum())
+    return rows
+
+
+# name -> (embedding, near-duplicate threshold x pool spread), chosen by measurement
+# on the digit scenes (docs/study/redundancy.md, benchmarks/bench_redundancy.py).
+EMBEDDINGS = dict(colour=(colour_histogram_features, 0.2), pixels=(pixel_features, 0.5))
+DEFAULT_EMBEDDING = 'colour'
+
+
+def score_pool(pool, embedding=DEFAULT_EMBEDDING, **params):
+    """The pool's redundancy from an image embedding and, with metadata, from sequences.
 
     Args:
         pool (PoolImages): the pool.
-        size (tuple[int, int]): pixel embedding size.
-        **params: passed to :func:`~mmseg_al.analysis.redundancy.redundancy_score`.
+        embedding (str): a key of :data:`EMBEDDINGS`; ``'colour'`` (the default, blind
+            to motion) or ``'pixels'`` (keeps the layout, misses moving content).
+        **params: passed to :func:`~mmseg_al.analysis.redundancy.redundancy_score`
+            (``threshold`` defaults to the embedding's).
 
     Returns:
-        dict: ``pixels`` (RedundancyScore, the score the recommender uses) and
-        ``sequence`` (RedundancyScore or None).
+        dict: ``features`` (RedundancyScore, the score the recommender uses; its
+        ``method`` is the embedding) and ``sequence`` (RedundancyScore or None).
     """
-    pixels = redundancy_score(pixel_features(pool.paths, size), pool.sequences, **params)
-    pixels.params['size'] = list(size)
+    if embedding not in EMBEDDINGS:
+        raise ValueError(f'Unknown redundancy embedding {embedding!r}; choose one of '
+                         f'{sorted(EMBEDDINGS)}.')
+    embed, threshold = EMBEDDINGS[embedding]
+    params.setdefault('threshold', threshold)
+    features = redundancy_score(embed(pool.paths), pool.sequences, method=embedding, **params)
     sequence = (sequence_redundancy_score(pool.sequences, pool.frames)
                 if pool.sequences is not None else None)
-    return dict(pixels=pixels, sequence=sequence)
+    return dict(features=features, sequence=sequence)

@@ -26,7 +26,7 @@ from typing import Dict, List, Optional
 import numpy as np
 from mmengine.config import Config
 
-from mmseg_al.analysis.pool_images import PoolImages, score_pool
+from mmseg_al.analysis.pool_images import DEFAULT_EMBEDDING, EMBEDDINGS, PoolImages, score_pool
 from mmseg_al.datasets.preparation import dataset_files, leaf_dataset_cfgs
 from mmseg_al.fileio import atomic_write_json, atomic_write_text
 
@@ -372,6 +372,9 @@ def load_study(study_dir, auc_budget=None, score_pool=None):
             raise ValueError(f'The runs under {study_dir} share no AUC@B budget.')
         auc_budget = max(common, key=float)
     scorer = score_pool or pool_redundancy
+    # Cached scores name what scored them, so a change of embedding is not served stale.
+    scored_by = 'custom' if score_pool else '{}@{}'.format(DEFAULT_EMBEDDING,
+                                                           EMBEDDINGS[DEFAULT_EMBEDDING][1])
     cache_path = osp.join(study_dir, REDUNDANCY_CACHE)
     cache = json.load(open(cache_path)) if osp.isfile(cache_path) else {}
     rows, redundancy, pool_files = [], {}, {}
@@ -385,7 +388,7 @@ def load_study(study_dir, auc_budget=None, score_pool=None):
             raise ValueError(f'Two pools of the study are both called {pool!r}: '
                              f'{pool_files[pool]} and {pool_file}.')
         if pool not in redundancy:
-            key = f'{pool_file}:{_content_key(pool_file)}'
+            key = f'{scored_by}:{pool_file}:{_content_key(pool_file)}'
             if key not in cache:
                 cache[key] = float(scorer(dataset_cfg))
             redundancy[pool] = cache[key]
@@ -401,8 +404,8 @@ def load_study(study_dir, auc_budget=None, score_pool=None):
 
 
 def pool_redundancy(dataset_cfg):
-    """Pixel redundancy score of the pool a dataset config reads."""
-    return score_pool(PoolImages.from_dataset_cfg(dataset_cfg))['pixels'].score
+    """Redundancy score (default embedding) of the pool a dataset config reads."""
+    return score_pool(PoolImages.from_dataset_cfg(dataset_cfg))['features'].score
 
 
 def _run_config(root, result):

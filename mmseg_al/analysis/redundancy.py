@@ -35,8 +35,8 @@ from sklearn.neighbors import NearestNeighbors
 from mmseg_al.acquisition.functional import k_center_greedy
 from mmseg_al.acquisition.kcenter_faiss import import_faiss
 
-# Chosen by measurement (docs/study/redundancy.md): at 0.5 x the median pairwise
-# distance, Pool-5f/11f/21f of digit scenes land within 0.03 of X / (X + 1).
+# Near-duplicate distance as a fraction of the median pairwise distance; each embedding
+# has its own, chosen by measurement (mmseg_al.analysis.pool_images.EMBEDDINGS).
 DEFAULT_THRESHOLD = 0.5
 DEFAULT_NEIGHBOURS = 10
 # 'auto': faiss when installed (about 3x faster than scikit-learn on 10,000 x 1,536 on
@@ -53,7 +53,8 @@ class RedundancyScore:
         interval (tuple[float, float]): bootstrap confidence interval over images.
         num_images (int): pool size N.
         effective_images (float): ``N_eff``, the number of distinct images.
-        method (str): which grouping produced it ('pixels', 'sequence', ...).
+        method (str): what produced it: an embedding ('colour', 'pixels', ...) or
+            'sequence'.
         per_image (ndarray): ``[N]`` each image's contribution (mean = score).
         per_sequence (list[dict] | None): per sequence: ``sequence``, ``images``,
             ``redundancy`` (mean of its images) and ``share`` of the pool score;
@@ -262,23 +263,24 @@ def summarize(per_image, method, sequences=None, params=None, level=0.95, seed=0
 
 
 def redundancy_score(features, sequences=None, threshold=DEFAULT_THRESHOLD,
-                     num_neighbours=DEFAULT_NEIGHBOURS, backend='auto'):
+                     num_neighbours=DEFAULT_NEIGHBOURS, backend='auto', method='features'):
     """The pool's redundancy from its features alone (no labels, no metadata needed).
 
     Args:
         features (ndarray | Tensor): ``[N, D]`` embedding of each pool image (e.g.
-            :func:`mmseg_al.analysis.pool_images.pixel_features`).
+            :data:`mmseg_al.analysis.pool_images.EMBEDDINGS`).
         sequences (Sequence[str], optional): sequence id of each image, used only to
             report per-sequence contributions.
         threshold (float): near-duplicate distance, as a fraction of the pool spread.
         num_neighbours (int): neighbours searched per image for the graph.
         backend (str): k-NN search, one of :data:`KNN_BACKENDS`.
+        method (str): what the features are (the score's ``method``).
 
     Returns:
-        RedundancyScore: ``method='pixels'`` (whatever the features are).
+        RedundancyScore
     """
     labels = duplicate_groups(features, threshold, num_neighbours, backend=backend)
-    return summarize(group_redundancy(labels), 'pixels', sequences,
+    return summarize(group_redundancy(labels), method, sequences,
                      dict(threshold=threshold, num_neighbours=num_neighbours))
 
 

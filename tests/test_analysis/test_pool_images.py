@@ -5,7 +5,8 @@ import cv2
 import numpy as np
 import pytest
 
-from mmseg_al.analysis.pool_images import PoolImages, pixel_features, score_pool
+from mmseg_al.analysis.pool_images import (PoolImages, colour_histogram_features, pixel_features,
+                                           score_pool)
 from mmseg_al.datasets.manifest import FrameInfo, SequenceManifest, write_manifest
 from mmseg_al.datasets.pools import write_pool
 
@@ -23,7 +24,11 @@ def _distinct_images(num, seed=0):
 
 
 def test_plain_folder_of_images(tmp_path):
-    """Three scenes, each saved twice (the copy brighter): half the folder is redundant."""
+    """Three scenes, each saved twice (the copy brighter): half the folder is redundant.
+
+    The pixel embedding sees it (it standardises brightness); the colour histogram
+    does not, since a brighter copy has other colours.
+    """
     for k, image in enumerate(_distinct_images(3)):
         _write(str(tmp_path / 'a' / f'scene{k}.png'), image)
         brighter = np.clip(image.astype(np.int32) * 0.8 + 30, 0, 255).astype(np.uint8)
@@ -31,9 +36,37 @@ def test_plain_folder_of_images(tmp_path):
     pool = PoolImages.from_folder(str(tmp_path))
     assert pool.ids[:2] == ['a/scene0', 'a/scene1'] and len(pool.ids) == 6
     assert pool.sequences is None
+    scores = score_pool(pool, embedding='pixels')
+    assert scores['sequence'] is None and scores['features'].per_sequence is None
+    assert scores['features'].method == 'pixels'
+    assert scores['features'].score == pytest.approx(0.5)
+    assert score_pool(pool)['features'].score == 0
+    with pytest.raises(ValueError, match="choose one of \\['colour', 'pixels'\\]"):
+        score_pool(pool, embedding='hog')
+
+
+def test_colour_histogram_sees_moving_content_as_redundant(tmp_path):
+    """Four scenes, each also with its content rolled by a quarter of the frame: moved
+    content is a near-duplicate for the colour histogram and not for pixels."""
+    for k, image in enumerate(_distinct_images(4, seed=2)):
+        _write(str(tmp_path / f'scene{k}.png'), image)
+        _write(str(tmp_path / f'scene{k}_moved.png'), np.roll(image, 12, axis=1))
+    pool = PoolImages.from_folder(str(tmp_path))
     scores = score_pool(pool)
-    assert scores['sequence'] is None and scores['pixels'].per_sequence is None
-    assert scores['pixels'].score == pytest.approx(0.5)
+    assert scores['features'].method == 'colour'
+    assert scores['features'].score == pytest.approx(0.5)
+    assert score_pool(pool, embedding='pixels')['features'].score == 0
+
+
+def test_colour_histogram_by_hand(tmp_path):
+    """A 2x2 image of three colours at 2 levels per channel: bins by hand."""
+    image = np.array([[[0, 0, 0], [255, 0, 0]], [[255, 0, 0], [0, 0, 255]]], np.uint8)  # BGR
+    _write(str(tmp_path / 'x.png'), image)
+    features = colour_histogram_features([str(tmp_path / 'x.png')], levels=2)
+    # bin = (b * 2 + g) * 2 + r: black -> 0 (1 pixel), blue -> 4 (2 pixels), red -> 1 (1).
+    expected = np.sqrt(np.array([1, 1, 0, 0, 2, 0, 0, 0]) / 4)
+    np.testing.assert_allclose(features[0], expected, rtol=1e-6)
+    assert np.linalg.norm(features[0]) == pytest.approx(1)
 
 
 def test_pixel_features_ignore_brightness_and_contrast(tmp_path):
@@ -64,10 +97,10 @@ def test_a2d2_prepared_tree_with_sequence_manifest(tmp_path):
         data_prefix=dict(img_path='img_dir/train', seg_map_path='ann_dir/train')))
     assert pool.ids == ids and pool.frames == [0, 1, 2, 3] * 2
     scores = score_pool(pool)
-    # Metadata: two runs of four frames. Pixels: eight unrelated random images.
+    # Metadata: two runs of four frames. Images: eight unrelated random ones.
     assert scores['sequence'].score == pytest.approx(0.75)
-    assert scores['pixels'].score == 0
-    assert {s['sequence'] for s in scores['pixels'].per_sequence} == {
+    assert scores['features'].score == 0
+    assert {s['sequence'] for s in scores['features'].per_sequence} == {
         '20180807_145028/cam_front_center', '20181108_084007/cam_front_center'}
 
 

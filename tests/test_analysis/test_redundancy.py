@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from mmseg_al.analysis.pool_images import pixel_features
+from mmseg_al.analysis.pool_images import EMBEDDINGS, colour_histogram_features, pixel_features
 from mmseg_al.analysis.redundancy import (bootstrap_interval, covering_redundancy,
                                           duplicate_groups, group_redundancy,
                                           nearest_neighbour_ratio, nearest_neighbours,
@@ -115,3 +115,25 @@ def test_generated_pools_of_known_redundancy_are_ordered(tmp_path):
     # Near the ideal X / (X + 1), a little below it: at 32x64 a digit moves ~1/30 of the
     # frame per step, so a long run sometimes splits in two.
     assert scores[1:] == pytest.approx([3 / 4, 5 / 6, 11 / 12], abs=0.12)
+
+
+def test_colour_score_orders_pools_of_fast_traffic(tmp_path):
+    """Pool-Xf on digit scenes whose lanes move 3-7 px per frame (the study's generator):
+    neighbouring frames are far apart in pixels but not in colour, so the colour score
+    still orders the pools and comes near X / (X + 1)."""
+    spec = DigitScenesSpec(num_train_sequences=12, train_frames_per_sequence=24,
+                           num_val_sequences=1, val_frames_per_sequence=2, seed=5)
+    manifest = make_digit_scenes(str(tmp_path), spec, progress=False)
+    train = manifest.split('train')
+    scores = []
+    for consecutive in (0, 3, 5, 11):
+        ids = consecutive_pool(train, num_seeds=48 // (consecutive + 1),
+                               num_consecutive=consecutive, seed=0)
+        paths = [f'{tmp_path}/img_dir/train/{i}.png' for i in ids]
+        features = colour_histogram_features(paths)
+        scores.append(redundancy_score(features, threshold=EMBEDDINGS['colour'][1]).score)
+    assert scores == sorted(scores) and len(set(scores)) == 4
+    assert scores[1:] == pytest.approx([3 / 4, 5 / 6, 11 / 12], abs=0.05)
+    # The pixel embedding is blind here: the last pool's runs of 12 frames look distinct.
+    pixels = redundancy_score(pixel_features(paths), threshold=EMBEDDINGS['pixels'][1])
+    assert pixels.score < 0.1

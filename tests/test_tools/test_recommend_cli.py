@@ -38,9 +38,9 @@ def test_recommend_prints_score_choice_and_what_it_rests_on(tiny_scenes, tool, t
     pool = PoolImages.from_dataset_cfg(dict(type='DigitScenesDataset', data_root=tiny_scenes,
                                             ann_file='train.txt',
                                             data_prefix=dict(img_path='img_dir/train')))
-    score = score_pool(pool)['pixels'].score
+    score = score_pool(pool)['features'].score
     assert score > 0.5
-    assert f'pixels    {score:.3f}' in out and 'sequences' in out
+    assert f'colour    {score:.3f}' in out and 'sequences' in out
     assert 'Recommended: CoresetAcquisition without SSL' in out
     assert 'Coreset-SSL' not in out
     assert f'Rests on: {study}: 12 runs' in out
@@ -93,7 +93,7 @@ def test_export_a_study_folder_as_a_table(tiny_scenes, tool, tmp_path, capsys):
         pool = PoolImages.from_dataset_cfg(dict(
             type='DigitScenesDataset', data_root=tiny_scenes,
             ann_file=str(tmp_path / f'{name}.txt'), data_prefix=dict(img_path='img_dir/train')))
-        expected = score_pool(pool)['pixels'].score
+        expected = score_pool(pool)['features'].score
         assert [float(r['redundancy']) for r in rows if r['pool'] == name] == pytest.approx(
             [expected] * 2)
     assert {r['budget'] for r in rows} == {'10-10'}
