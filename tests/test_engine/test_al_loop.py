@@ -2,6 +2,7 @@
 import json
 import os
 import os.path as osp
+import sys
 
 import pytest
 from mmengine.hooks import Hook
@@ -190,7 +191,10 @@ def test_torchrun_launch_runs_the_cycles(tiny_al_options, tiny_scenes, tmp_path)
     """tools/dist_al_train.sh with 2 gloo processes: both train, rank 0 writes the state."""
     import subprocess
     options = [o for o in tiny_al_options(tiny_scenes) if 'num_workers' not in o]
-    env = dict(os.environ, OMP_NUM_THREADS='1', PORT='29517')
+    # The script runs `python`, as MMSeg's do: the test's interpreter comes first on PATH,
+    # whether or not its virtual environment was activated.
+    env = dict(os.environ, OMP_NUM_THREADS='1', PORT='29517',
+               PATH=os.pathsep.join([osp.dirname(sys.executable), os.environ['PATH']]))
     subprocess.run(['bash', osp.join(REPO_ROOT, 'tools/dist_al_train.sh'),
                     osp.join(REPO_ROOT, 'configs/al/entropy_digits_pool11f.py'), '2',
                     '--work-dir', str(tmp_path), '--cfg-options', *options],
