@@ -373,8 +373,8 @@ def load_study(study_dir, auc_budget=None, score_pool=None):
         auc_budget = max(common, key=float)
     scorer = score_pool or pool_redundancy
     # Cached scores name what scored them, so a change of embedding is not served stale.
-    scored_by = 'custom' if score_pool else '{}@{}'.format(DEFAULT_EMBEDDING,
-                                                           EMBEDDINGS[DEFAULT_EMBEDDING][1])
+    default_key = f'{DEFAULT_EMBEDDING}@{EMBEDDINGS[DEFAULT_EMBEDDING][1]}'
+    scored_by = 'custom' if score_pool else default_key
     cache_path = osp.join(study_dir, REDUNDANCY_CACHE)
     cache = json.load(open(cache_path)) if osp.isfile(cache_path) else {}
     rows, redundancy, pool_files = [], {}, {}
