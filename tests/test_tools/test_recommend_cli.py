@@ -3,7 +3,7 @@ import os.path as osp
 
 import pytest
 
-from mmseg_al.analysis.recommend import read_study_table, write_study_table
+from mmseg_al.analysis.recommend import DEFAULT_STUDY, read_study_table, write_study_table
 
 CONFIG = osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'configs', 'al',
                   'random_digits_pool11f.py')
@@ -47,6 +47,21 @@ def test_recommend_prints_score_choice_and_what_it_rests_on(tiny_scenes, tool, t
     tool('recommend').main([CONFIG, '--budget', '10-10', '--ssl', '--study', study,
                             *_pool_options(tiny_scenes)])
     assert 'Recommended: CoresetAcquisition with SSL' in capsys.readouterr().out
+
+
+def test_default_study_is_the_committed_digit_study(tiny_scenes, tool, capsys):
+    """Without --study the answer rests on docs/study/digit_study.csv: every run of it."""
+    rows = read_study_table(DEFAULT_STUDY)
+    pools = {r['pool'] for r in rows}
+    assert pools == {'pool0f', 'pool11f', 'pool21f', 'poolaug'}
+    assert len({(r['pool'], r['method'], r['seed']) for r in rows}) == len(rows)
+    tool('recommend').main([CONFIG, '--budget', '10-10', *_pool_options(tiny_scenes)])
+    out = capsys.readouterr().out
+    assert f'Rests on: {DEFAULT_STUDY}: {len(rows)} runs' in out
+    methods = {r['method'] for r in rows}
+    assert any(f'Recommended: {m} without SSL' in out for m in methods)
+    tool('recommend').main(['--validate'])
+    assert '4 held-out pools' in capsys.readouterr().out
 
 
 def test_validate_export_and_errors(tiny_scenes, tool, tmp_path, capsys):
