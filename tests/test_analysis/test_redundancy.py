@@ -94,6 +94,15 @@ def test_bad_input_is_refused():
         temporal_groups(['a'], [0, 1])
 
 
+def xf_pool_paths(root, spec):
+    """Image paths of Pool-0f/3f/5f/11f (48 frames each) on scenes generated from ``spec``."""
+    train = make_digit_scenes(str(root), spec, progress=False).split('train')
+    return [[f'{root}/img_dir/train/{i}.png'
+             for i in consecutive_pool(train, num_seeds=48 // (consecutive + 1),
+                                       num_consecutive=consecutive, seed=0)]
+            for consecutive in (0, 3, 5, 11)]
+
+
 def test_generated_pools_of_known_redundancy_are_ordered(tmp_path):
     """Pool-Xf on generated digit scenes: more consecutive frames, higher score.
 
@@ -103,14 +112,8 @@ def test_generated_pools_of_known_redundancy_are_ordered(tmp_path):
     spec = DigitScenesSpec(num_train_sequences=12, train_frames_per_sequence=24,
                            num_val_sequences=1, val_frames_per_sequence=2, height=32, width=64,
                            digit_size=(12, 16), lane_speed=(0.5, 1.0), seed=5)
-    manifest = make_digit_scenes(str(tmp_path), spec, progress=False)
-    train = manifest.split('train')
-    scores = []
-    for consecutive in (0, 3, 5, 11):
-        ids = consecutive_pool(train, num_seeds=48 // (consecutive + 1),
-                               num_consecutive=consecutive, seed=0)
-        features = pixel_features([f'{tmp_path}/img_dir/train/{i}.png' for i in ids])
-        scores.append(redundancy_score(features).score)
+    scores = [redundancy_score(pixel_features(paths)).score
+              for paths in xf_pool_paths(tmp_path, spec)]
     assert scores == sorted(scores) and len(set(scores)) == 4
     # Near the ideal X / (X + 1), a little below it: at 32x64 a digit moves ~1/30 of the
     # frame per step, so a long run sometimes splits in two.
@@ -123,17 +126,11 @@ def test_colour_score_orders_pools_of_fast_traffic(tmp_path):
     still orders the pools and comes near X / (X + 1)."""
     spec = DigitScenesSpec(num_train_sequences=12, train_frames_per_sequence=24,
                            num_val_sequences=1, val_frames_per_sequence=2, seed=5)
-    manifest = make_digit_scenes(str(tmp_path), spec, progress=False)
-    train = manifest.split('train')
-    scores = []
-    for consecutive in (0, 3, 5, 11):
-        ids = consecutive_pool(train, num_seeds=48 // (consecutive + 1),
-                               num_consecutive=consecutive, seed=0)
-        paths = [f'{tmp_path}/img_dir/train/{i}.png' for i in ids]
-        features = colour_histogram_features(paths)
-        scores.append(redundancy_score(features, threshold=EMBEDDINGS['colour'][1]).score)
+    pools = xf_pool_paths(tmp_path, spec)
+    scores = [redundancy_score(colour_histogram_features(paths),
+                               threshold=EMBEDDINGS['colour'][1]).score for paths in pools]
     assert scores == sorted(scores) and len(set(scores)) == 4
     assert scores[1:] == pytest.approx([3 / 4, 5 / 6, 11 / 12], abs=0.05)
     # The pixel embedding is blind here: the last pool's runs of 12 frames look distinct.
-    pixels = redundancy_score(pixel_features(paths), threshold=EMBEDDINGS['pixels'][1])
+    pixels = redundancy_score(pixel_features(pools[-1]), threshold=EMBEDDINGS['pixels'][1])
     assert pixels.score < 0.1
