@@ -11,8 +11,12 @@ Each shim fixes a verified breakage of the pinned stack (see README, "Compatibil
 3. Distributed runs on CPU: mmengine's launcher calls ``torch.cuda.set_device``
    and injects CUDA ``device_ids`` into DDP; SyncBN needs CUDA. We initialise a
    gloo process group ourselves and adapt the config.
+4. mmengine formats a runner's config with yapf each time it logs, dumps or
+   checkpoints it (about 7 times a runner, 0.3 s each for an AL config). The
+   formatting of one text never changes, so we remember it.
 """
 import builtins
+import functools
 import importlib.machinery
 import os
 import sys
@@ -126,10 +130,31 @@ def adapt_cfg_to_device(cfg, launcher):
     return cfg
 
 
+def memoize_config_formatting():
+    """Format each config text with yapf once per process (shim 4)."""
+    from mmengine.config import config as config_module
+    if hasattr(config_module.FormatCode, 'cache_info'):
+        return
+    format_code = config_module.FormatCode
+
+    @functools.lru_cache(maxsize=16)
+    def format_once(text, style_items, extra_items):
+        return format_code(text, style_config=dict(style_items), **dict(extra_items))
+
+    @functools.wraps(format_code)
+    def memoized(text, style_config=None, **kwargs):
+        return format_once(text, tuple(sorted((style_config or {}).items())),
+                           tuple(sorted(kwargs.items())))
+
+    memoized.cache_info = format_once.cache_info
+    config_module.FormatCode = memoized
+
+
 def apply():
     """Apply the process-wide shims once; safe to call again."""
     install_mmcv_ext_placeholder()
     allow_mmengine_checkpoint_globals()
+    memoize_config_formatting()
     # Many small CPU ops are faster single-threaded per process under torchrun.
     if os.environ.get('LOCAL_WORLD_SIZE', '1') != '1' and not torch.cuda.is_available():
         torch.set_num_threads(max(1, (os.cpu_count() or 1) // int(os.environ['LOCAL_WORLD_SIZE'])))

@@ -42,3 +42,20 @@ def test_cfg_adapted_for_cpu():
     single = Config(dict(model=dict(norm_cfg=dict(type='SyncBN'))))
     compat.adapt_cfg_to_device(single, launcher='none')
     assert 'model_wrapper_cfg' not in single
+
+
+def test_config_formatting_is_memoized_and_unchanged():
+    from yapf.yapflib.yapf_api import FormatCode
+    cfg = Config(dict(model=dict(type='M', layers=[1, 2, 3]), work_dir='a'))
+    formatted = cfg.pretty_text
+    from mmengine.config import config as config_module
+    hits = config_module.FormatCode.cache_info().hits
+    assert cfg.pretty_text == formatted
+    assert config_module.FormatCode.cache_info().hits == hits + 1
+    # The same text as yapf gives without the cache, and a changed config is formatted anew.
+    unformatted = Config(cfg.to_dict(), format_python_code=False).pretty_text
+    assert formatted == FormatCode(unformatted, style_config=dict(
+        based_on_style='pep8', blank_line_before_nested_class_or_def=True,
+        split_before_expression_after_opening_paren=True))[0]
+    cfg.work_dir = 'b'
+    assert "work_dir = 'b'" in cfg.pretty_text

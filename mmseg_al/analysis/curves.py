@@ -1,11 +1,7 @@
 """mIoU-vs-labeled curves, one line per method, mean and spread over seeds."""
 import os
 
-import matplotlib
-
-matplotlib.use('Agg')
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import numpy as np
 
 
 def curve_over_seeds(runs, metric='mIoU'):
@@ -24,6 +20,11 @@ def plot_curves(groups, path, title='', metric='mIoU'):
 
     ``metric`` is a per-cycle key of results.json: ``mIoU`` or ``mIoU_all_classes``.
     """
+    # Imported here, not at the top: every AL run imports this module, and pyplot
+    # costs most of a second of start-up.
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
     fig, ax = plt.subplots(figsize=(6, 4), dpi=120)
     for label, runs in sorted(groups.items()):
         x, mean, std = curve_over_seeds(runs, metric)

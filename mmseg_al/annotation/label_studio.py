@@ -9,7 +9,6 @@ import json
 from xml.sax.saxutils import quoteattr
 
 import numpy as np
-from label_studio_converter.brush import decode_rle, mask2rle
 from matplotlib.path import Path
 
 from mmseg_al.annotation.masks import IGNORE_INDEX, AnnotationError, ReadMask
@@ -35,6 +34,9 @@ def labeling_config(classes, palette):
 
 def brush_results(mask, classes):
     """Brush results (one per class present) painting ``mask`` (HxW class indices)."""
+    # Imported here: label_studio_converter imports nltk (about 2 s), which every
+    # import of mmseg_al, and so every tool's start-up, would otherwise pay.
+    from label_studio_converter.brush import mask2rle
     height, width = mask.shape
     return [dict(id=f'c{value}', from_name=BRUSH, to_name=IMAGE, type='brushlabels',
                  original_width=width, original_height=height, image_rotation=0,
@@ -67,6 +69,7 @@ def _rasterise(result, height, width, where):
     if result['type'] == 'brushlabels':
         if value.get('format') != 'rle' or 'rle' not in value:
             raise AnnotationError(f'{where}: brush result without an RLE mask.')
+        from label_studio_converter.brush import decode_rle  # see brush_results
         try:
             alpha = np.asarray(decode_rle(value['rle']))
         except Exception as err:  # the codec raises bare errors on damaged data

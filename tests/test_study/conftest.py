@@ -18,8 +18,7 @@ STUDY = osp.join(REPO_ROOT, 'tests/data/configs/study_tiny.py')
 @pytest.fixture(scope='session')
 def study_options(tiny_al_options, tiny_scenes):
     """--cfg-options of the tiny study's runs."""
-    # Plain options of the tiny AL runs; no dataloader worker, so 2 runs fit 2 cores.
-    return [o.replace('num_workers=1', 'num_workers=0') for o in tiny_al_options(tiny_scenes)]
+    return tiny_al_options(tiny_scenes)
 
 
 def finished_phases(work_dir):
