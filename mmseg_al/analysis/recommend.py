@@ -244,8 +244,8 @@ class Recommender:
             spread = math.hypot(best['std'], predictions[1]['std'])
             margin = (best['auc'] - predictions[1]['auc']) / spread if spread else math.inf
         return dict(best=best, predictions=predictions, margin_sd=margin,
-                    rests_on=self.rests_on(fits), warnings=self._warnings(fits, redundancy,
-                                                                          budget))
+                    rests_on=self.rests_on(fits),
+                    warnings=self._warnings(fits, redundancy, budget, tuple(ssl)))
 
     def rests_on(self, fits=None):
         """Which study results the fits use: pools with scores, budgets, rows."""
@@ -258,8 +258,13 @@ class Recommender:
                     candidates={f.name: f.num_rows for f in fits},
                     seeds=seeds, rows=sum(f.num_rows for f in fits))
 
-    def _warnings(self, fits, redundancy, budget):
+    def _warnings(self, fits, redundancy, budget, ssl):
         warnings = []
+        missing = sorted(set(ssl) - {f.ssl for f in fits})
+        if missing:
+            kind = ' or '.join('SSL' if m else 'supervised' for m in missing)
+            warnings.append(f'the study has no {kind} runs of these candidates, so the answer '
+                            f'cannot say whether {kind} training would pay.')
         scores = [self.redundancy[p] for f in fits for p in f.pools]
         if not min(scores) - 0.05 <= redundancy <= max(scores) + 0.05:
             warnings.append(f'redundancy {redundancy:.3f} lies outside the study pools '

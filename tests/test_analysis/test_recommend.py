@@ -68,6 +68,15 @@ def test_warnings_for_extrapolation_and_an_unstudied_budget():
     assert model.recommend(0.5, '10.0-10')['warnings'] == []
 
 
+def test_ssl_as_an_option_warns_when_the_study_has_no_ssl_runs():
+    supervised = Recommender.fit([r for r in study_rows() if not r['ssl']], POOLS)
+    answer = supervised.recommend(0.5, '10-10', ssl=(False, True))
+    assert answer['best']['ssl'] is False
+    assert any('no SSL runs' in w for w in answer['warnings'])
+    with_ssl = Recommender.fit(study_rows(), POOLS)
+    assert with_ssl.recommend(0.5, '10-10', ssl=(False, True))['warnings'] == []
+
+
 def test_a_single_run_per_candidate_has_no_uncertainty():
     rows = [dict(pool='p', budget='10-10', method=m, ssl=False, seed=0, auc=a)
             for m, a in (('RandomAcquisition', 17.0), ('CoresetAcquisition', 18.0))]
