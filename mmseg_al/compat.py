@@ -1,6 +1,7 @@
 """The few shims this torch / mmcv-lite / mmseg combination needs, applied once.
 
-Each shim fixes a verified breakage of the pinned stack (see README, "Compatibility"):
+Each shim fixes a verified breakage (1-3) or a measured cost (4) of the pinned stack
+(see README, "Compatibility"):
 
 1. mmcv-lite ships no compiled ``mmcv._ext``, yet mmseg 1.2.2 imports ``mmcv.ops``
    unguarded. We register a placeholder extension whose ops raise a clear error
