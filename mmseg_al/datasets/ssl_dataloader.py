@@ -7,6 +7,7 @@ so it never collides with the ``active_learning`` block of another base)::
     ssl = dict(
         model=dict(type='S4GANSegmentor', discriminator=dict(type='S4GANDiscriminator')),
         optim_wrapper=dict(discriminator=dict(optimizer=dict(type='Adam', lr=1e-4))),
+        param_scheduler=dict(discriminator=[dict(type='PolyLR', power=0.9, by_epoch=False)]),
         custom_hooks=[],            # e.g. [dict(type='EMATeacherHook')] for U2PL
         unlabeled_ratio=1.0,        # unlabeled images per labeled image in a batch
         unlabeled_pipeline=None)    # default: the labeled pipeline minus LoadAnnotations
@@ -76,14 +77,37 @@ def ssl_train_dataloader(train_dataloader, unlabeled_ratio=1.0, unlabeled_pipeli
     return dataloader
 
 
+def _per_optimizer_schedulers(cfg, extra_optims, extra_schedulers):
+    """The supervised schedule for the segmentor, ``ssl.param_scheduler[name]`` for
+    each extra optimiser (none: a constant learning rate).
+
+    mmengine applies a plain scheduler list to *every* optimiser of an
+    ``OptimWrapperDict``, so a schedule that sets absolute rates (OneCycleLR's
+    ``eta_max``) would drive a discriminator at the segmentor's rate. A scheduler
+    without ``end`` ends with the cycle, as ``total_iters`` does.
+    """
+    unknown = sorted(set(extra_schedulers) - set(extra_optims))
+    if unknown:
+        raise ValueError(f'ssl.param_scheduler names {unknown}, which have no optimiser in '
+                         f'ssl.optim_wrapper ({sorted(extra_optims)}).')
+    schedulers = dict(segmentor=copy.deepcopy(cfg.get('param_scheduler') or []))
+    for name in extra_optims:
+        entries = extra_schedulers.get(name) or []
+        entries = [entries] if isinstance(entries, dict) else entries
+        schedulers[name] = [dict(entry, end=entry.get('end', cfg.train_cfg.max_iters))
+                            for entry in entries]
+    return schedulers
+
+
 def apply_ssl(cfg):
     """Return the SSL version of one cycle's Runner config, or ``cfg`` itself if it has no ``ssl``.
 
     Wraps ``cfg.model`` into the SSL segmentor (``ssl.model`` with
     ``segmentor=cfg.model``; ``semi_train_cfg.total_iters`` defaults to
     ``train_cfg.max_iters``), gives extra submodules their optimisers (the
-    supervised ``optim_wrapper`` becomes the ``segmentor`` entry of a
-    ``MultiOptimWrapperConstructor``), appends ``ssl.custom_hooks`` and mixes the
+    supervised ``optim_wrapper`` and ``param_scheduler`` become the ``segmentor``
+    entries of a ``MultiOptimWrapperConstructor`` and of a per-optimiser schedule, the
+    others come from ``ssl.optim_wrapper`` and ``ssl.param_scheduler``), appends ``ssl.custom_hooks`` and mixes the
     unlabeled pool into every training batch (:func:`ssl_train_dataloader`).
 
     Args:
@@ -119,6 +143,11 @@ def apply_ssl(cfg):
                              'SSL with extra optimisers supports the default constructor only.')
         cfg.optim_wrapper = dict(constructor='MultiOptimWrapperConstructor',
                                  segmentor=segmentor_optim, **copy.deepcopy(extra_optims))
+        cfg.param_scheduler = _per_optimizer_schedulers(cfg, extra_optims,
+                                                        ssl.get('param_scheduler') or {})
+    elif ssl.get('param_scheduler'):
+        raise ValueError('ssl.param_scheduler schedules extra optimisers, but ssl has no '
+                         'optim_wrapper entries to schedule.')
     cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + list(ssl.get('custom_hooks', []))
     cfg.train_dataloader = ssl_train_dataloader(
         cfg.train_dataloader, ssl.get('unlabeled_ratio', 1.0), ssl.get('unlabeled_pipeline'))

@@ -82,9 +82,32 @@ def test_apply_ssl_wraps_model_optimisers_hooks_and_dataloader():
     assert ssl_cfg.optim_wrapper == dict(
         constructor='MultiOptimWrapperConstructor', segmentor=cfg.optim_wrapper,
         discriminator=dict(optimizer=dict(type='Adam')))
+    # The discriminator has no schedule of its own here: a constant rate, never the
+    # segmentor's (mmengine would apply a plain list to every optimiser).
+    assert ssl_cfg.param_scheduler == dict(segmentor=[], discriminator=[])
     assert [h['type'] for h in ssl_cfg.custom_hooks] == ['IterTimerHook', 'EMATeacherHook']
     assert ssl_cfg.train_dataloader.batch_size == 6  # 2 labeled + 4 unlabeled
     assert 'ssl' in cfg  # the input is untouched
+
+
+def test_each_optimiser_gets_its_own_schedule():
+    one_cycle = dict(type='OneCycleLR', eta_max=2e-2, total_steps=7, by_epoch=False)
+    poly = dict(type='PolyLR', power=0.9, by_epoch=False)
+    cfg = Config(dict(
+        model=dict(type='EncoderDecoder'), train_cfg=dict(max_iters=7),
+        optim_wrapper=dict(type='OptimWrapper', optimizer=dict(type='AdamW', lr=2e-2)),
+        param_scheduler=[one_cycle], train_dataloader=train_dataloader('data', ['a']),
+        ssl=dict(model=dict(type='S4GANSegmentor'),
+                 optim_wrapper=dict(discriminator=dict(optimizer=dict(type='Adam', lr=1e-4))),
+                 param_scheduler=dict(discriminator=poly))))
+    assert apply_ssl(cfg).param_scheduler == dict(
+        segmentor=[one_cycle], discriminator=[dict(poly, end=7)])  # ends with the cycle
+    cfg.ssl.param_scheduler = dict(teacher=[poly])
+    with pytest.raises(ValueError, match="names \\['teacher'\\]"):
+        apply_ssl(cfg)
+    cfg.ssl.pop('optim_wrapper')
+    with pytest.raises(ValueError, match='no optim_wrapper'):
+        apply_ssl(cfg)
 
 def test_mixed_batches_keep_the_ratio_and_never_read_unlabeled_labels(digit_root, monkeypatch):
     """Proof of no leak: the unlabeled images' label files are deleted, label loading is

@@ -9,4 +9,8 @@ ssl = dict(
     # The segmentor keeps the supervised optim_wrapper; the discriminator gets its own.
     optim_wrapper=dict(discriminator=dict(
         type='OptimWrapper', optimizer=dict(type='Adam', lr=1e-4, betas=(0.9, 0.99)))),
+    # ... and its own schedule, s4GAN's poly decay over the cycle. The segmentor's
+    # schedule never drives it (the digit schedule's OneCycleLR would set 2e-2).
+    param_scheduler=dict(discriminator=[dict(type='PolyLR', power=0.9, eta_min=0.0,
+                                             by_epoch=False)]),
     unlabeled_ratio=1.0)

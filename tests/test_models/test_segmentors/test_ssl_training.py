@@ -53,6 +53,26 @@ def test_ssl_training_runs_without_unlabeled_label_files(method, digit_root, tmp
 
 
 @pytest.mark.slow
+def test_the_discriminator_follows_its_own_schedule(digit_root, tmp_path):
+    """Under the digit schedule (OneCycleLR, absolute rates up to 2e-2) the s4GAN
+    discriminator keeps Adam at 1e-4 with its poly decay, logged per iteration."""
+    max_iters = 4
+    cfg = ssl_cycle(digit_root, str(tmp_path / 'work'), 's4gan', max_iters=max_iters)
+    cfg.param_scheduler.segmentor = [dict(type='OneCycleLR', eta_max=2e-2,
+                                          total_steps=max_iters, by_epoch=False)]
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    history = runner.message_hub.log_scalars
+    disc_lr = history['train/discriminator.lr'].data[0]
+    seg_lr = history['train/segmentor.lr'].data[0]
+    # Iteration t trains at 1e-4 * (1 - t / (max_iters - 1)) ** 0.9: mmengine's PolyLR
+    # reaches eta_min at its last step, end - 1.
+    assert disc_lr == pytest.approx([1e-4 * (1 - t / (max_iters - 1)) ** 0.9
+                                     for t in range(max_iters)])
+    assert max(seg_lr) > 1e-3  # the segmentor does follow the one-cycle schedule
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize('method', ['s4gan', 'u2pl'])
 def test_resume_matches_an_uninterrupted_run(method, digit_root, tmp_path):
     uninterrupted = Runner.from_cfg(ssl_cycle(
