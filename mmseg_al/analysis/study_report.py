@@ -15,8 +15,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 from mmseg_al.analysis.curves import plot_curves  # noqa: E402
 from mmseg_al.analysis.study_table import (by_seed, group_rows, mean_std,  # noqa: E402
                                            mode_collapse, paired_difference,
-                                           read_study, strategy_guide, study_runs, study_table,
-                                           write_table_csv)
+                                           read_study, ssl_gains, strategy_guide, study_runs,
+                                           study_table, write_table_csv)
 from mmseg_al.analysis.tsne import acquisition_points, plot_tsne  # noqa: E402
 from mmseg_al.fileio import atomic_write_text  # noqa: E402
 
@@ -193,6 +193,15 @@ def write_study_report(study_dir):
             lines += [f'## {pool}, budget {budget}', '', paper_table(cell, full), '']
             if (pool, budget) in curves:
                 lines += [f'![learning curves]({curves[(pool, budget)]})', '']
+    gains = ssl_gains(rows, 'auc', ssl_off)
+    if gains:
+        lines += ['## What SSL adds to each method', '',
+                  'Per method: AUC at the largest report budget with SSL minus without, '
+                  'paired by seed (the same seed starts from the same labeled set); mean ± '
+                  'std over the seeds both have.', '',
+                  _md_table(['pool', 'budget', 'method', 'ssl', 'gain', 'seeds'],
+                            [dict(g, gain='-' if g['gain'] is None else
+                                  f'{g["gain"]:+.2f} ± {g["std"]:.2f}') for g in gains]), '']
     collapse = mode_collapse(study_dir)
     if collapse:
         lines += ['## Mode collapse', '',

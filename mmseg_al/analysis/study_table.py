@@ -133,6 +133,32 @@ def strategy_guide(rows, column):
     return cells
 
 
+def ssl_gains(rows, column, ssl_off):
+    """What SSL adds to each method: paired over seeds, ``method-SSL - method``.
+
+    The study's third finding compares these gains across methods (does SSL add
+    more to batch-based acquisition?). A seed fixes the initial labeled set, so the
+    two runs of a seed start from the same labels.
+
+    Returns:
+        list[dict]: ``pool``, ``budget``, ``method``, ``ssl``, ``gain`` and ``std``
+        (mean and std over shared seeds, None without one), ``seeds``.
+    """
+    gains = []
+    contestants = [r for r in rows if r['budget'] is not None]
+    for (pool, budget, method), cell in group_rows(
+            contestants, ('pool', 'budget', 'method')).items():
+        by_ssl = group_rows(cell, ('ssl',))
+        if (ssl_off,) not in by_ssl:
+            continue
+        for (ssl,), group in by_ssl.items():
+            if ssl != ssl_off:
+                gain, std, seeds = paired_difference(group, by_ssl[(ssl_off,)], column)
+                gains.append(dict(pool=pool, budget=budget, method=method, ssl=ssl,
+                                  gain=gain, std=std, seeds=seeds))
+    return gains
+
+
 def mode_collapse(study_dir):
     """Selection diagnostics per (pool, budget, method, ssl) and cycle, mean over seeds.
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from mmseg_al.analysis.study_report import paper_table, write_study_report
-from mmseg_al.analysis.study_table import (mode_collapse, paired_difference, strategy_guide,
-                                           study_table, table_csv)
+from mmseg_al.analysis.study_table import (mode_collapse, paired_difference, ssl_gains,
+                                           strategy_guide, study_table, table_csv)
 from mmseg_al.analysis.tsne import acquisition_points
 
 # (method, ssl) -> mIoU per cycle at seeds 0, 1 (x = 10, 20, 30 %).
@@ -87,6 +87,16 @@ def test_paired_difference_and_guide(study_dir):
     assert cell['clear'] == (cell['margin'] > spread)
 
 
+def test_ssl_gains_pair_each_method_with_its_supervised_twin(study_dir):
+    rows = study_table(study_dir)
+    gains = ssl_gains(rows, 'auc', 'sup')
+    # Only Random has an SSL twin; its gain per seed is hand-computed from CURVES.
+    diffs = [auc([15, 25, 35]) - auc([10, 20, 30]), auc([15, 25, 35]) - auc([12, 22, 32])]
+    assert [(g['method'], g['ssl'], g['seeds']) for g in gains] == [('Random', 'SSL', 2)]
+    assert (gains[0]['gain'], gains[0]['std']) == pytest.approx((np.mean(diffs), np.std(diffs)))
+    assert ssl_gains(rows, 'auc', 'no-such-setting') == []
+
+
 def test_paper_table_marks_the_best_and_lists_the_full_rows(study_dir):
     rows = study_table(study_dir)
     cell = [r for r in rows if r['budget'] == '2-2']
@@ -108,6 +118,7 @@ def test_mode_collapse_and_report(study_dir):
     report = open(write_study_report(str(study_dir))).read()
     assert '## P, budget 2-2' in report and '## Strategy guide' in report
     assert '| P | 2-2 | sup | Coreset |' in report
+    assert '## What SSL adds to each method' in report and '| P | 2-2 | Random | SSL |' in report
     for png in ('curves_P_2-2.png', 'mode_collapse_2-2.png'):
         assert osp.getsize(study_dir / png) > 0
     assert osp.isfile(study_dir / 'study_table.csv')
