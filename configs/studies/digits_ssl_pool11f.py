@@ -6,7 +6,7 @@
 # skips them).
 #   python tools/al_study.py configs/studies/digits_ssl_pool11f.py --workers 2
 #   python tools/al_study.py configs/studies/digits_ssl_pool11f.py --report
-_base_ = ['./digits_redundancy_core_mid.py']
+_base_ = ['./digits_redundancy.py']
 
 _features = {'active_learning.save_pool_features': True}
 _pool11f = {'train_dataloader.dataset.ann_file': 'pools/pool11f.txt'}

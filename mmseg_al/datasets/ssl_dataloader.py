@@ -106,9 +106,9 @@ def apply_ssl(cfg):
     ``segmentor=cfg.model``; ``semi_train_cfg.total_iters`` defaults to
     ``train_cfg.max_iters``), gives extra submodules their optimisers (the
     supervised ``optim_wrapper`` and ``param_scheduler`` become the ``segmentor``
-    entries of a ``MultiOptimWrapperConstructor`` and of a per-optimiser schedule, the
-    others come from ``ssl.optim_wrapper`` and ``ssl.param_scheduler``), appends ``ssl.custom_hooks`` and mixes the
-    unlabeled pool into every training batch (:func:`ssl_train_dataloader`).
+    entries of a ``MultiOptimWrapperConstructor`` and of a per-optimiser schedule,
+    the others come from ``ssl.optim_wrapper`` and ``ssl.param_scheduler``), appends
+    ``ssl.custom_hooks`` and mixes the unlabeled pool into every training batch (:func:`ssl_train_dataloader`).
 
     Args:
         cfg (mmengine.Config): a cycle config whose train dataset is the labeled view.
