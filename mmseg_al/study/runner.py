@@ -97,8 +97,10 @@ class StudyRunner:
 
     def _run(self, runs):
         statuses = run_statuses(runs)
-        bar = tqdm(total=len(runs), unit='run', desc='study', dynamic_ncols=True)
-        bar.update(sum(s == DONE for s in statuses.values()))
+        # ``initial``, not a first ``update``: tqdm skips refreshes within ``mininterval``
+        # of its start, so a log file would show 0/N until the first run ends.
+        bar = tqdm(total=len(runs), initial=sum(s == DONE for s in statuses.values()),
+                   unit='run', desc='study', dynamic_ncols=True)
         for run in runs:
             if statuses[run.name] == RUNNING:
                 marker = run.marker()

@@ -28,6 +28,7 @@ def test_failed_runs_are_reported_and_do_not_stop_the_others(local_study, capsys
         tool('al_study').main(local_study['argv'])
     err = capsys.readouterr().err
     assert 'FAILED broken/seed_0 (exit 1)' in err and 'budget is larger than the pool' in err
+    assert '| 2/4 [' in err.split('FAILED')[0]  # the bar counts the finished runs from its start
     tool('al_study').main(local_study['argv'][:3] + ['--status'])
     out = capsys.readouterr().out
     assert '4 runs: 2 done, 0 running, 2 failed, 0 pending' in out
