@@ -39,7 +39,8 @@ def _fmt(mean, std, bold=False):
 
 def _md_table(columns, rows):
     lines = ['| ' + ' | '.join(columns) + ' |', '|' + '---|' * len(columns)]
-    lines += ['| ' + ' | '.join(str(row.get(c, '-')) for c in columns) + ' |' for row in rows]
+    lines += ['| ' + ' | '.join('-' if row.get(c) is None else str(row[c]) for c in columns)
+              + ' |' for row in rows]
     return '\n'.join(lines)
 
 

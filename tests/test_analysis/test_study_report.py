@@ -141,3 +141,9 @@ def test_analyze_tool_reports_a_study_dir(study_dir, tool, capsys):
     tool('analyze').main([str(study_dir)])
     assert 'report written to' in capsys.readouterr().out
     assert osp.isfile(study_dir / 'report.md')
+
+
+def test_markdown_tables_show_a_missing_value_as_a_dash():
+    from mmseg_al.analysis.study_report import _md_table
+    table = _md_table(['pool', 'ssl'], [dict(pool='P', ssl=None), dict(pool='Q')])
+    assert table.splitlines()[2:] == ['| P | - |', '| Q | - |']  # a grid without an SSL axis
