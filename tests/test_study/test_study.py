@@ -120,3 +120,37 @@ def test_status_reads_the_configs_the_runs_were_started_with(tmp_path):
     assert Config.fromfile(runs[0].config).train_cfg.max_iters == 3
     runs = Study(path, work_dir=str(tmp_path / 'out')).runs()
     assert Config.fromfile(runs[0].config).train_cfg.max_iters == 7
+
+
+STUDIES = osp.join(CONFIGS, 'studies')
+
+
+def _experiment_configs(name, tmp_path):
+    study = Study(osp.join(STUDIES, f'{name}.py'), work_dir=str(tmp_path / name))
+    return {run.experiment: Config.fromfile(run.config).to_dict()
+            for run in study.runs() if run.seed == study.seeds[0]}
+
+
+@pytest.mark.parametrize('name', sorted(osp.splitext(f)[0] for f in os.listdir(STUDIES)))
+def test_every_shipped_study_expands_into_loadable_runs(name, tmp_path):
+    configs = _experiment_configs(name, tmp_path)
+    for experiment, cfg in configs.items():
+        assert cfg['active_learning']['acquisition']['type'].endswith('Acquisition'), experiment
+        assert cfg['train_dataloader']['dataset']['ann_file'].startswith('pools/')
+
+
+@pytest.mark.parametrize('study, source, rename', [
+    ('digits_methods_pool11f', 'digits_redundancy_core_mid', {}),
+    ('digits_ssl_pool11f', 'digits_redundancy_core_mid', {'_sup_': '_'})])
+def test_studies_that_reuse_runs_give_them_the_source_studys_configs(study, source, rename,
+                                                                      tmp_path):
+    """The study docs copy these runs between study dirs; the runner then skips them."""
+    reused, original = _experiment_configs(study, tmp_path), _experiment_configs(source, tmp_path)
+    shared = 0
+    for experiment, cfg in reused.items():
+        for old, new in rename.items():
+            experiment = experiment.replace(old, new)
+        if experiment in original:
+            shared += 1
+            assert cfg == original[experiment], experiment
+    assert shared == 4  # Random, Entropy, Coreset and the 100 % row of Pool-11f
