@@ -11,10 +11,12 @@ with the same labeled sets and results as an uninterrupted run.
 """
 import copy
 import gc
+import glob
 import hashlib
 import json
 import os
 import os.path as osp
+import re
 import shutil
 import time
 
@@ -49,6 +51,26 @@ AL_DEFAULTS = dict(
     oracle='dataset',
 )
 TRAINING_MODES = ('retrain', 'finetune')
+
+
+def resume_point(cycle_dir):
+    """The checkpoint a killed train phase resumes from; None: train the phase afresh.
+
+    mmengine's CheckpointHook removes the previous checkpoint *before* it writes the
+    next one and updates ``last_checkpoint`` only after, so a kill in between leaves
+    ``last_checkpoint`` naming a file that is gone. The newest checkpoint still on
+    disk, if any, is then the place to resume.
+    """
+    pointer = osp.join(cycle_dir, 'last_checkpoint')
+    if not osp.isfile(pointer):
+        return None
+    with open(pointer) as f:
+        named = f.read().strip()
+    if osp.isfile(named):
+        return named
+    saved = [(int(m.group(1)), path) for path in glob.glob(osp.join(cycle_dir, 'iter_*.pth'))
+             if (m := re.search(r'iter_(\d+)\.pth$', path))]
+    return max(saved)[1] if saved else None
 
 
 class ConfigError(ValueError):
@@ -194,8 +216,9 @@ class ALLoop:
                                       num_workers=cfg.train_dataloader.get('num_workers', 0),
                                       dataset=query_dataset)))
         cfg.custom_hooks = hooks
-        if osp.isfile(osp.join(cfg.work_dir, 'last_checkpoint')):
-            cfg.resume, cfg.load_from = True, None
+        resume_from = resume_point(cfg.work_dir)
+        if resume_from:
+            cfg.resume, cfg.load_from = True, resume_from
         elif self.al_cfg['training'] == 'finetune' and k > 0:
             cfg.resume, cfg.load_from = False, self.state.cycle(k - 1)['checkpoint']
         # "-SSL": wrap the model and mix the unlabeled view into every batch.

@@ -211,3 +211,18 @@ def test_torchrun_launch_runs_the_cycles(tiny_al_options, tiny_scenes, tmp_path)
     assert [c['num_labeled'] for c in results['cycles']] == [6, 12]
     assert len(labeled_state(tmp_path)) == 12
     assert len(open(tmp_path / 'cycle_1' / 'labeled.txt').read().split()) == 6
+
+
+def test_a_train_phase_killed_between_checkpoints_resumes_from_what_is_on_disk(tmp_path):
+    from mmseg_al.engine.al_loop import resume_point
+    assert resume_point(str(tmp_path)) is None  # never saved: train afresh
+    for step in (2, 10):
+        (tmp_path / f'iter_{step}.pth').write_bytes(b'x')
+    (tmp_path / 'last_checkpoint').write_text(str(tmp_path / 'iter_2.pth'))
+    assert resume_point(str(tmp_path)) == str(tmp_path / 'iter_2.pth')  # as mmengine names it
+    # The file it names is gone (removed before the next was written, then killed):
+    (tmp_path / 'iter_2.pth').unlink()
+    (tmp_path / 'last_checkpoint').write_text(str(tmp_path / 'iter_2.pth'))
+    assert resume_point(str(tmp_path)) == str(tmp_path / 'iter_10.pth')  # newest left, not 2
+    (tmp_path / 'iter_10.pth').unlink()
+    assert resume_point(str(tmp_path)) is None  # max_keep_ckpts=1: nothing left, train afresh
