@@ -9,7 +9,6 @@
 #   python tools/al_study.py configs/studies/digits_methods_pool11f.py --report
 _base_ = ['./digits_redundancy_core_mid.py']
 
-_features = {'active_learning.save_pool_features': True}
 _pool11f = {'train_dataloader.dataset.ann_file': 'pools/pool11f.txt'}
 axes = dict(
     method=dict(
