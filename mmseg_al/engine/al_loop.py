@@ -19,6 +19,7 @@ import os.path as osp
 import re
 import shutil
 import time
+import zipfile
 
 from mmengine import dist
 from mmengine.runner import Runner
@@ -58,8 +59,9 @@ def resume_point(cycle_dir):
 
     mmengine's CheckpointHook removes the previous checkpoint *before* it writes the
     next one and updates ``last_checkpoint`` only after, so a kill in between leaves
-    ``last_checkpoint`` naming a file that is gone. The newest checkpoint still on
-    disk, if any, is then the place to resume.
+    ``last_checkpoint`` naming a file that is gone. The newest complete checkpoint still
+    on disk, if any, is then the place to resume; one the kill cut short (torch saves a
+    zip archive, whose directory is written last) is passed over.
     """
     pointer = osp.join(cycle_dir, 'last_checkpoint')
     if not osp.isfile(pointer):
@@ -69,7 +71,7 @@ def resume_point(cycle_dir):
     if osp.isfile(named):
         return named
     saved = [(int(m.group(1)), path) for path in glob.glob(osp.join(cycle_dir, 'iter_*.pth'))
-             if (m := re.search(r'iter_(\d+)\.pth$', path))]
+             if (m := re.search(r'iter_(\d+)\.pth$', path)) and zipfile.is_zipfile(path)]
     return max(saved)[1] if saved else None
 
 

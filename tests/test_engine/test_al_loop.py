@@ -6,6 +6,7 @@ import os.path as osp
 import sys
 
 import pytest
+import torch
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
@@ -217,12 +218,18 @@ def test_a_train_phase_killed_between_checkpoints_resumes_from_what_is_on_disk(t
     from mmseg_al.engine.al_loop import resume_point
     assert resume_point(str(tmp_path)) is None  # never saved: train afresh
     for step in (2, 10):
-        (tmp_path / f'iter_{step}.pth').write_bytes(b'x')
+        torch.save({'meta': {'iter': step}}, tmp_path / f'iter_{step}.pth')
     (tmp_path / 'last_checkpoint').write_text(str(tmp_path / 'iter_2.pth'))
     assert resume_point(str(tmp_path)) == str(tmp_path / 'iter_2.pth')  # as mmengine names it
     # The file it names is gone (removed before the next was written, then killed):
     (tmp_path / 'iter_2.pth').unlink()
-    (tmp_path / 'last_checkpoint').write_text(str(tmp_path / 'iter_2.pth'))
     assert resume_point(str(tmp_path)) == str(tmp_path / 'iter_10.pth')  # newest left, not 2
+    # Killed while writing iter_20: the newest file is cut short and cannot be loaded.
+    torch.save({'meta': {'iter': 20}, 'pad': torch.zeros(1000)}, tmp_path / 'iter_20.pth')
+    whole = (tmp_path / 'iter_20.pth').read_bytes()
+    (tmp_path / 'iter_20.pth').write_bytes(whole[:len(whole) // 2])
+    with pytest.raises(RuntimeError):
+        torch.load(tmp_path / 'iter_20.pth')
+    assert resume_point(str(tmp_path)) == str(tmp_path / 'iter_10.pth')
     (tmp_path / 'iter_10.pth').unlink()
-    assert resume_point(str(tmp_path)) is None  # max_keep_ckpts=1: nothing left, train afresh
+    assert resume_point(str(tmp_path)) is None  # only the cut-short one left: train afresh
