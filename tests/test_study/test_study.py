@@ -139,11 +139,14 @@ def test_every_shipped_study_expands_into_loadable_runs(name, tmp_path):
         assert cfg['train_dataloader']['dataset']['ann_file'].startswith('pools/')
 
 
-@pytest.mark.parametrize('study, source, rename', [
-    ('digits_methods_pool11f', 'digits_redundancy_core_mid', {}),
-    ('digits_ssl_pool11f', 'digits_redundancy_core_mid', {'_sup_': '_'})])
+@pytest.mark.parametrize('study, source, rename, expected', [
+    # Random, Entropy, Coreset and the 100 % row of Pool-11f:
+    ('digits_methods_pool11f', 'digits_redundancy_core_mid', {}, 4),
+    ('digits_ssl_pool11f', 'digits_redundancy_core_mid', {'_sup_': '_'}, 4),
+    # the 100 % rows of Pool-0f and Pool-21f:
+    ('digits_low_budget', 'digits_redundancy_core', {}, 2)])
 def test_studies_that_reuse_runs_give_them_the_source_studys_configs(study, source, rename,
-                                                                      tmp_path):
+                                                                      expected, tmp_path):
     """The study docs copy these runs between study dirs; the runner then skips them."""
     reused, original = _experiment_configs(study, tmp_path), _experiment_configs(source, tmp_path)
     shared = 0
@@ -153,4 +156,4 @@ def test_studies_that_reuse_runs_give_them_the_source_studys_configs(study, sour
         if experiment in original:
             shared += 1
             assert cfg == original[experiment], experiment
-    assert shared == 4  # Random, Entropy, Coreset and the 100 % row of Pool-11f
+    assert shared == expected
