@@ -1,8 +1,9 @@
 # The low budget at both ends of the redundancy range: the core study's Random, Entropy
 # and Coreset on Pool-0f and Pool-21f at 5-5 (5 % random, then 5 % per cycle up to 25 %),
-# supervised, 3 seeds, plus Random-SSL (s4GAN) on Pool-0f and the 100 % rows. The study's
-# guide (its Table 7) says that at low budgets Random or Random-SSL suits diverse data and
-# batch-based acquisition redundant data; this grid tests both halves.
+# 3 seeds, supervised, plus each method with s4GAN SSL on Pool-0f, and the 100 % rows. The
+# study's guide (its Table 7) says that at low budgets Random or Random-SSL suits diverse
+# data and batch-based acquisition redundant data; this grid tests both halves, and on
+# Pool-0f whether SSL helps a batch-based method more than a single-sample one.
 #   python tools/al_study.py configs/studies/digits_low_budget.py --workers 2
 #   python tools/al_study.py configs/studies/digits_low_budget.py --report
 _base_ = ['./digits_redundancy_core.py']
@@ -22,10 +23,12 @@ axes = dict(
           for name, pool in _pools.items()},
     budget={'5-5': dict(options=_budget)})
 experiments = [
-    dict(name='Random_SSL_Pool-0f_5-5',
-         configs=['../al/random_digits_pool11f.py', '../_base_/ssl/s4gan_digits.py'],
-         options={'train_dataloader.dataset.ann_file': 'pools/pool0f.txt', **_budget},
-         tags=dict(method='Random', ssl='SSL', pool='Pool-0f', budget='5-5'))
+    dict(name=f'{method}_SSL_Pool-0f_5-5',
+         configs=[*axes['method'][method]['configs'], '../_base_/ssl/s4gan_digits.py'],
+         options={**axes['method'][method].get('options', {}),
+                  'train_dataloader.dataset.ann_file': 'pools/pool0f.txt', **_budget},
+         tags=dict(method=method, ssl='SSL', pool='Pool-0f', budget='5-5'))
+    for method in ('Random', 'Entropy', 'Coreset')
 ] + [
     dict(name=f'full_{pool}', configs=['../al/random_digits_pool11f.py'],
          options={'train_dataloader.dataset.ann_file': f'pools/{file}.txt',
