@@ -143,6 +143,8 @@ def test_every_shipped_study_expands_into_loadable_runs(name, tmp_path):
     # Random, Entropy, Coreset and the 100 % row of Pool-11f:
     ('digits_methods_pool11f', 'digits_redundancy_core_mid', {}, 4),
     ('digits_ssl_pool11f', 'digits_redundancy_core_mid', {'_sup_': '_'}, 4),
+    # Random, Entropy, Coreset and the 100 % row of Pool-21f:
+    ('digits_ssl_pool21f', 'digits_redundancy_core', {'_sup_': '_'}, 4),
     # the 100 % rows of Pool-0f and Pool-21f:
     ('digits_low_budget', 'digits_redundancy_core', {}, 2)])
 def test_studies_that_reuse_runs_give_them_the_source_studys_configs(study, source, rename,
