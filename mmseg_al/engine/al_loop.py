@@ -26,6 +26,7 @@ from mmengine.runner import Runner
 
 from mmseg_al.datasets.active_dataset import ActiveDataset
 from mmseg_al.datasets.ssl_dataloader import apply_ssl
+from mmseg_al.engine.environment import run_environment
 from mmseg_al.engine.hooks.acquisition_hook import POOL_FEATURES_FILE, AcquisitionHook
 from mmseg_al.engine.results import write_results
 from mmseg_al.engine.state import ALState
@@ -240,7 +241,7 @@ class ALLoop:
         dist.barrier()  # rank 0 writes the checkpoint and last_checkpoint
         with open(osp.join(self._cycle_dir(k), 'last_checkpoint')) as f:
             checkpoint = f.read().strip()
-        self._mark_done(k, 'train', checkpoint=checkpoint)
+        self._mark_done(k, 'train', checkpoint=checkpoint, environment=run_environment())
         return runner
 
     def _num_labeled(self, k):

@@ -24,7 +24,9 @@ def experiment_results(cfg, al_cfg, state):
             mIoU_all_classes=metrics.get(ALL_CLASSES_MIOU),
             per_class_iou={key[len(PER_CLASS_PREFIX):]: v for key, v in metrics.items()
                            if key.startswith(PER_CLASS_PREFIX)},
-            selection_diagnostics=state.cycles.get(k - 1, {}).get('diagnostics')))
+            selection_diagnostics=state.cycles.get(k - 1, {}).get('diagnostics'),
+            # None for a cycle trained before mmseg_al recorded it.
+            environment=entry.get('environment')))
     x = [c['percent_labeled'] for c in cycles]
     y = [c['mIoU'] for c in cycles]
     budgets = [str(int(b)) if float(b).is_integer() else str(b) for b in al_cfg['report_budgets']]

@@ -11,6 +11,7 @@ from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
 from mmseg_al.acquisition.entropy import EntropyAcquisition
+from mmseg_al.engine.environment import cpu_model
 from mmseg_al.registry import HOOKS
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -88,6 +89,12 @@ def test_two_cycles_write_the_documented_work_dir(reference):
     assert min(scores[s] for s in selection['ids']) >= max(
         v for s, v in scores.items() if s not in selection['ids'])
     assert osp.isfile(osp.join(work_dir, 'miou_curve.png'))
+    # Each cycle says where it trained: runs repeat bit for bit only on one kind of CPU.
+    for cycle in results['cycles']:
+        environment = cycle['environment']
+        assert environment['cpu'] == cpu_model()
+        assert environment['cpu_capability'] == torch.backends.cpu.get_cpu_capability()
+        assert environment['packages']['torch'] == torch.__version__
     assert not [f for f in os.listdir(osp.join(work_dir, 'cycle_0')) if f.endswith('.pth')]
     assert [f for f in os.listdir(osp.join(work_dir, 'cycle_1')) if f.endswith('.pth')]
 
