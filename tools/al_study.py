@@ -11,6 +11,8 @@ Examples:
     python tools/al_study.py configs/studies/digits_redundancy.py --backend slurm \\
         --partition gpu --gpus-per-task 1 --cpus-per-task 8 --time-min 240
     python tools/al_study.py configs/studies/digits_redundancy.py --report
+    python tools/al_study.py configs/studies/digits_redundancy.py --report \\
+        --tables docs/study/*/study_table.csv
 """
 import argparse
 import os.path as osp
@@ -37,6 +39,10 @@ def parse_args(argv=None):
                         help='print a table of done / running / failed / pending runs and exit')
     action.add_argument('--report', action='store_true',
                         help='write report.md, study_table.csv and plots into the study dir')
+    parser.add_argument('--tables', nargs='+', default=[], metavar='CSV',
+                        help='with --report: also count the runs of these study_table.csv '
+                        'files of other studies that ran some of this study\'s experiments '
+                        '(matched by their tags), e.g. to report a grid run in parts')
     parser.add_argument('--backend', choices=['local', 'slurm'], default='local')
     parser.add_argument('--workers', type=int, default=1,
                         help='local: runs in parallel (default 1)')
@@ -66,15 +72,18 @@ def main(argv=None):
     args = parse_args(argv)
     try:
         study = Study(args.config, work_dir=args.work_dir, cfg_options=args.cfg_options)
+        if args.tables and not args.report:
+            raise ValueError('--tables adds rows to a report: give it with --report.')
         runs = study.runs(refresh=not (args.status or args.report))
         if args.status:
             print(status_table(runs))
             return
         if args.report:
-            print(f'report written to {write_study_report(study.work_dir)}')
+            print(f'report written to {write_study_report(study.work_dir, args.tables)}')
             return
         counts = StudyRunner(study.work_dir, make_backend(args, study)).run(runs)
-    except (StudyConfigError, StudyLockedError, StateError, ValueError, RuntimeError) as err:
+    except (StudyConfigError, StudyLockedError, StateError, ValueError, RuntimeError,
+            FileNotFoundError) as err:
         sys.exit(f'error: {err}')
     print(f'{len(runs)} runs: ' + ', '.join(f'{n} {s}' for s, n in sorted(counts.items())))
     if counts.get('failed'):

@@ -13,10 +13,10 @@ matplotlib.use('Agg')
 import matplotlib.pyplot as plt  # noqa: E402
 
 from mmseg_al.analysis.curves import plot_curves  # noqa: E402
-from mmseg_al.analysis.study_table import (by_seed, group_rows, mean_std,  # noqa: E402
-                                           mode_collapse, paired_difference,
+from mmseg_al.analysis.study_table import (add_table_rows, by_seed, group_rows,  # noqa: E402
+                                           mean_std, mode_collapse, paired_difference,
                                            read_study, ssl_gains, strategy_guide, study_runs,
-                                           study_table, write_table_csv)
+                                           study_table, supervised_setting, write_table_csv)
 from mmseg_al.analysis.tsne import acquisition_points, plot_tsne  # noqa: E402
 from mmseg_al.fileio import atomic_write_text  # noqa: E402
 
@@ -168,22 +168,94 @@ def _tsne_plots(study_dir, study, pools, budgets, ssl_off):
     return paths
 
 
-def write_study_report(study_dir):
-    """Write report.md, study_table.csv and the PNGs into ``study_dir``; returns report.md."""
+def _source(row):
+    return f'`{osp.relpath(row["source"])}`' if row['source'] else 'study dir'
+
+
+def _differing_row(differing):
+    """A run two sources disagree on, by its headline result (AUC@B, or mIoU at 100 %)."""
+    kept, other = differing['kept'], differing['other']
+    column = 'auc' if None not in (kept.get('auc'), other.get('auc')) else 'final_mIoU'
+    return {'experiment': differing['experiment'], 'seed': differing['seed'],
+            'used': _source(kept), 'result': f'{kept[column]:.2f}', 'also in': _source(other),
+            'its result': f'{other[column]:.2f}', 'Δ': f'{other[column] - kept[column]:+.2f}'}
+
+
+def _cell_order(pools, budgets, ssl_off):
+    """Sort key of (pool, budget, ssl) cells: the study's order, supervised first."""
+    def key(cell):
+        pool, budget, ssl = cell
+        return (pools.index(pool) if pool in pools else len(pools),
+                budgets.index(budget) if budget in budgets else len(budgets),
+                ssl != ssl_off, str(ssl))
+    return key
+
+
+def _coverage(rows, study, cell_order, ssl_off):
+    """Which experiments of the study have results: one line per (pool, budget, SSL)."""
+    seeds = defaultdict(set)
+    for row in rows:
+        seeds[row['experiment']].add(row['seed'])
+    cells = defaultdict(lambda: ([], []))
+    for experiment in study['experiments']:
+        tags = experiment['tags']
+        have = len(seeds[experiment['name']] & set(study['seeds']))
+        ran, missing = cells[(tags.get('pool'), tags.get('budget'), tags.get('ssl') or ssl_off)]
+        label = tags.get('method', experiment['name'])
+        if have:
+            ran.append(label if have == len(study['seeds']) else f'{label} ({have} seeds)')
+        else:
+            missing.append(label)
+    return _md_table(['pool', 'budget', 'ssl', 'with results', 'not run'],
+                     [dict(pool=pool, budget=budget, ssl=ssl, **{
+                         'with results': ', '.join(ran) or None,
+                         'not run': ', '.join(missing) or None})
+                      for (pool, budget, ssl), (ran, missing) in sorted(
+                          cells.items(), key=lambda item: cell_order(item[0]))])
+
+
+def write_study_report(study_dir, tables=()):
+    """Write report.md, study_table.csv and the PNGs into ``study_dir``; returns report.md.
+
+    Args:
+        study_dir (str): the study dir.
+        tables (list[str]): study_table.csv files of studies that ran some of this
+            study's experiments (see ``add_table_rows``); their runs count as this
+            study's. Curves, mode collapse and t-SNE need run dirs, so they show only
+            the study dir's own runs.
+    """
     study = read_study(study_dir)
-    rows = study_table(study_dir)
+    own = study_table(study_dir)
+    rows, differing = add_table_rows(own, tables, study['experiments'])
     write_table_csv(rows, osp.join(study_dir, TABLE_FILE))
     tags = [e['tags'] for e in study['experiments']]
     pools = _order(t.get('pool') for t in tags)
     budgets = _order(t.get('budget') for t in tags)
-    ssl_off = _order(t.get('ssl') for t in tags if t.get('budget') is not None)
-    ssl_off = ssl_off[0] if ssl_off else None
+    ssl_off = supervised_setting(study['experiments'])
+    cell_order = _cell_order(pools, budgets, ssl_off)
+    runs = len(study['experiments']) * len(study['seeds'])
+    in_grid = {e['name'] for e in study['experiments']}
     lines = [f'# Study {study["name"]}', '',
-             f'{len(rows)} runs with results ({len(study["experiments"])} experiments × '
+             f'{sum(r["experiment"] in in_grid and r["seed"] in study["seeds"] for r in rows)} '
+             f'of {runs} runs with results ({len(study["experiments"])} experiments × '
              f'{len(study["seeds"])} seeds); config `{osp.relpath(study["config"])}`. '
              'Mean ± std over seeds; **bold**: best mean per column; Δ: paired difference to '
              f'{REFERENCE} (same SSL setting) over shared seeds. Per-run rows: '
              f'`{TABLE_FILE}`.', '']
+    if tables:
+        outside = sum(r['experiment'] not in in_grid for r in rows)
+        lines += [f'{len(rows) - len(own)} runs come from the tables of other studies (the '
+                  f'`source` column; {outside} of them outside this grid): ' +
+                  ', '.join(f'`{osp.relpath(t)}`' for t in tables) +
+                  '. Their curves, mode collapse and t-SNE are in those studies\' reports.', '',
+                  '## Coverage', '', _coverage(rows, study, cell_order, ssl_off), '']
+    if differing:
+        lines += ['## Runs read twice with other results', '',
+                  'The same experiment config and seed in two sources (runs repeat bit for '
+                  'bit on one machine, not across CPU types). The report uses the first. '
+                  'Result: AUC at the largest report budget; mIoU for a 100 % row.', '',
+                  _md_table(['experiment', 'seed', 'used', 'result', 'also in', 'its result',
+                             'Δ'], [_differing_row(d) for d in differing]), '']
     curves = _curve_plots(study_dir, pools, budgets, ssl_off)
     for pool in pools:
         full = [r for r in rows if r['pool'] == pool and r['budget'] is None]
@@ -233,8 +305,7 @@ def write_study_report(study_dir):
         lines += [f'![t-SNE {pool}]({name})' for pool, name in tsne.items()] + ['']
     guide = strategy_guide(rows, 'auc')
     if guide:
-        order = {p: i for i, p in enumerate(pools)}
-        guide.sort(key=lambda c: (order.get(c['pool'], 0), str(c['budget']), str(c['ssl'])))
+        guide.sort(key=lambda c: cell_order((c['pool'], c['budget'], c['ssl'])))
         lines += ['## Strategy guide (computed from this study)', '',
                   'Per (pool, budget, SSL) cell, by AUC at the budget\'s largest report '
                   'budget: the winner, its margin over the runner-up, and whether the '

@@ -16,6 +16,8 @@ from mmseg_al.fileio import atomic_write_text
 STUDY_FILE = 'study.json'
 TAG_COLUMNS = ('pool', 'budget', 'method', 'ssl')
 DIAGNOSTIC_KEYS = ('near_duplicate', 'share_sequence', 'sequences', 'largest_sequence_share')
+# The columns of a table row that are not numbers.
+_TEXT_COLUMNS = {'experiment', 'B', 'source', 'cpu', *TAG_COLUMNS}
 
 
 def read_study(study_dir):
@@ -43,15 +45,18 @@ def study_table(study_dir):
     """One row per experiment × seed with results.
 
     Columns: ``experiment``, ``seed``, the tags ``pool``, ``budget``, ``method``,
-    ``ssl`` (None when an experiment lacks one), ``cycles`` (evaluated cycles),
+    ``ssl`` (None when an experiment lacks one), ``cpu`` (where its cycles trained;
+    None before runs recorded it), ``cycles`` (evaluated cycles),
     ``final_mIoU``, ``B`` (the run's largest report budget, percent), ``auc`` and ``miou``
     (AUC@B and mIoU@B at that B), and ``auc@b`` / ``miou@b`` for every report budget b.
     """
     rows = []
     for experiment, seed, results in study_runs(study_dir):
         tags = experiment['tags']
+        cpus = dict.fromkeys((c.get('environment') or {}).get('cpu') for c in results['cycles'])
         row = dict(experiment=experiment['name'], seed=seed,
                    **{key: tags.get(key) for key in TAG_COLUMNS},
+                   cpu=' + '.join(cpu for cpu in cpus if cpu) or None,
                    cycles=len(results['cycles']),
                    final_mIoU=results['cycles'][-1]['mIoU'] if results['cycles'] else None)
         budget = max(results['auc'], key=float) if results['auc'] else None
@@ -76,6 +81,81 @@ def table_csv(rows):
 def write_table_csv(rows, path):
     atomic_write_text(path, table_csv(rows))
     return path
+
+
+def read_table_csv(path):
+    """The rows of a study_table.csv as ``study_table`` returned them (numbers parsed)."""
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'{path} does not exist: give the study_table.csv a study '
+                                'report wrote.')
+    with open(path, newline='') as f:
+        rows = list(csv.DictReader(f))
+    missing = {'experiment', 'seed', *TAG_COLUMNS} - set(rows[0] if rows else ())
+    if missing:
+        raise ValueError(f'{path} is not a study table: no columns {sorted(missing)}.')
+    # A budget a run has no value for is no key of its row, as in ``study_table``.
+    return [{key: _parse_cell(key, value) for key, value in row.items()
+             if key in _TEXT_COLUMNS or value != ''} for row in rows]
+
+
+def _parse_cell(key, value):
+    if key in _TEXT_COLUMNS:
+        return value or None
+    return int(value) if key in ('seed', 'cycles') else float(value)
+
+
+def supervised_setting(experiments):
+    """The ``ssl`` tag that means supervised: that of the first experiment with a budget.
+
+    A study's grid lists supervised first (``ssl=dict(sup=..., SSL=...)``); a study
+    without an SSL axis (tag None) ran supervised too.
+    """
+    values = [e['tags'].get('ssl') for e in experiments if e['tags'].get('budget') is not None]
+    return next((v for v in values if v is not None), None)
+
+
+def _same_run(row, other):
+    """Whether two rows agree on every result both have."""
+    return all(row[k] == other[k] for k in set(row) & set(other)
+               if k.startswith(('auc', 'miou', 'final')) and None not in (row[k], other[k]))
+
+
+def add_table_rows(rows, tables, experiments):
+    """``rows`` plus the rows of other studies' tables, renamed to this study's experiments.
+
+    Sub-studies run parts of a grid with the same experiment configs under other names
+    (``tests/test_study`` checks the configs are the same), and their run dirs need not
+    exist any more. A table row joins the experiment with its tags (pool, budget, method;
+    a row without an ``ssl`` tag joins the supervised setting); rows of no experiment (a
+    control outside the grid) keep their name. A run read twice keeps its first results
+    (the study dir's, then the tables' in the order given). Runs repeat bit for bit on
+    one machine, not across CPU types, so the second reading may differ: it is returned
+    for the report to show, not hidden.
+
+    Args:
+        rows (list[dict]): this study's own rows (``study_table``).
+        tables (list[str]): study_table.csv paths.
+        experiments (list[dict]): this study's ``study.json`` experiments.
+
+    Returns:
+        tuple[list[dict], list[dict]]: the rows (``rows`` first, then each new run once,
+        with ``source``: its table, None for the study dir) and the runs read again with
+        other results (``experiment``, ``seed``, ``kept`` and ``other``: the two rows).
+    """
+    supervised = supervised_setting(experiments)
+    by_tags = {tuple(e['tags'].get(k) for k in TAG_COLUMNS): e['name'] for e in experiments}
+    merged = {(r['experiment'], r['seed']): dict(r, source=None) for r in rows}
+    differing = []
+    for path in tables:
+        for row in read_table_csv(path):
+            row = dict(row, source=path, ssl=row['ssl'] or (supervised if row['budget'] else None))
+            row['experiment'] = by_tags.get(tuple(row[k] for k in TAG_COLUMNS),
+                                            row['experiment'])
+            kept = merged.setdefault((row['experiment'], row['seed']), row)
+            if not _same_run(kept, row):
+                differing.append(dict(experiment=row['experiment'], seed=row['seed'],
+                                      kept=kept, other=row))
+    return list(merged.values()), differing
 
 
 def by_seed(rows, column):

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from mmseg_al.analysis.study_report import paper_table, write_study_report
-from mmseg_al.analysis.study_table import (mode_collapse, paired_difference, ssl_gains,
+from mmseg_al.analysis.study_table import (add_table_rows, mode_collapse, paired_difference,
+                                           read_study, read_table_csv, ssl_gains,
                                            strategy_guide, study_table, table_csv)
 from mmseg_al.analysis.tsne import acquisition_points
 
@@ -21,11 +22,14 @@ def auc(mious):  # trapezoid over fractions 0.1..0.3, as budget_metrics computes
     return 0.1 * (mious[0] + mious[1]) / 2 + 0.1 * (mious[1] + mious[2]) / 2
 
 
-def write_run(study_dir, name, seed, mious, near=0.5):
+def write_run(study_dir, name, seed, mious, near=0.5, cpus=('CPU A',)):
+    """A run's results.json; cycle k trained on ``cpus[k]`` (the last one repeats)."""
     cycles = [dict(cycle=k, num_labeled=10 * (k + 1), percent_labeled=10.0 * (k + 1), mIoU=m,
                    per_class_iou={}, selection_diagnostics=None if k == 0 else dict(
                        near_duplicate=near, share_sequence=near, sequences=3,
-                       largest_sequence_share=0.25)) for k, m in enumerate(mious)]
+                       largest_sequence_share=0.25),
+                   environment=dict(cpu=cpus[min(k, len(cpus) - 1)]))
+              for k, m in enumerate(mious)]
     path = study_dir / name / f'seed_{seed}'
     path.mkdir(parents=True)
     (path / 'results.json').write_text(json.dumps(dict(
@@ -41,7 +45,10 @@ def study_dir(tmp_path):
         experiments.append(dict(name=name, tags=dict(method=method, ssl=ssl, pool='P',
                                                      budget='2-2')))
         for seed, mious in enumerate(per_seed):
-            write_run(tmp_path, name, seed, mious, near=0.9 if method == 'Entropy' else 0.1)
+            # Random's seed 1 was resumed on another machine after its first cycle.
+            cpus = ('CPU A', 'CPU B') if (method, ssl, seed) == ('Random', 'sup', 1) else ('CPU A',)
+            write_run(tmp_path, name, seed, mious, near=0.9 if method == 'Entropy' else 0.1,
+                      cpus=cpus)
     experiments.append(dict(name='full_P', tags=dict(method='100%', pool='P', ssl='sup')))
     for seed, m in enumerate((50, 52)):
         path = tmp_path / 'full_P' / f'seed_{seed}'
@@ -63,8 +70,12 @@ def test_study_table_has_one_row_per_run(study_dir):
     assert coreset[0]['miou'] == 40 and coreset[0]['B'] == '30'
     assert coreset[0]['pool'] == 'P' and coreset[0]['ssl'] == 'sup'
     assert [r['budget'] for r in rows if r['method'] == '100%'] == [None, None]
+    assert [r['cpu'] for r in rows if r['method'] == 'Random'] == [
+        'CPU A', 'CPU A + CPU B', 'CPU A', 'CPU A']
+    assert [r['cpu'] for r in rows if r['method'] == '100%'] == [None, None]  # not recorded
     csv = table_csv(rows).splitlines()
-    assert csv[0].split(',')[:6] == ['experiment', 'seed', 'pool', 'budget', 'method', 'ssl']
+    assert csv[0].split(',')[:7] == ['experiment', 'seed', 'pool', 'budget', 'method', 'ssl',
+                                     'cpu']
     assert len(csv) == 11
 
 
@@ -147,3 +158,87 @@ def test_markdown_tables_show_a_missing_value_as_a_dash():
     from mmseg_al.analysis.study_report import _md_table
     table = _md_table(['pool', 'ssl'], [dict(pool='P', ssl=None), dict(pool='Q')])
     assert table.splitlines()[2:] == ['| P | - |', '| Q | - |']  # a grid without an SSL axis
+
+
+def test_a_study_table_reads_back_as_the_rows_it_was_written_from(study_dir, tmp_path):
+    rows = study_table(study_dir)
+    path = tmp_path / 'table.csv'
+    path.write_text(table_csv(rows))
+    # A result a run has none of (auc@100 of a 100 % row) comes back as no key, as .get
+    # reads it; a missing tag or cpu stays a None value.
+    assert read_table_csv(str(path)) == [{k: v for k, v in r.items() if v is not None or
+                                          k in ('pool', 'budget', 'method', 'ssl', 'cpu')}
+                                         for r in rows]
+    (tmp_path / 'other.csv').write_text('a,b\n1,2\n')
+    with pytest.raises(ValueError, match='not a study table'):
+        read_table_csv(str(tmp_path / 'other.csv'))
+
+
+def _sub_study_table(tmp_path, rows):
+    """A study_table.csv of a sub-study: no SSL axis, so its supervised rows have no ssl tag."""
+    path = tmp_path / 'sub' / 'study_table.csv'
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(table_csv([dict(experiment=f"{r['method']}_P_2-2", seed=r['seed'], pool='P',
+                                    budget='2-2', method=r['method'], ssl=None, auc=r['auc'],
+                                    **{'auc@30': r['auc']}) for r in rows]))
+    return str(path)
+
+
+@pytest.fixture
+def study_missing_a_run(study_dir):
+    """The synthetic study without its Coreset seed-1 run dir (a sub-study ran it)."""
+    import shutil
+    shutil.rmtree(study_dir / 'Coreset_sup_P_2-2' / 'seed_1')
+    return study_dir
+
+
+def test_table_rows_join_the_experiment_with_their_tags(study_missing_a_run, tmp_path):
+    own = study_table(study_missing_a_run)
+    entropy_0 = next(r for r in own if r['method'] == 'Entropy' and r['seed'] == 0)
+    table = _sub_study_table(tmp_path, [
+        dict(method='Coreset', seed=1, auc=auc([12, 32, 42])),  # the run the study dir lacks
+        dict(method='Entropy', seed=0, auc=entropy_0['auc']),   # one it has: the same run
+        dict(method='Random-MCD', seed=0, auc=1.0)])            # a control outside the grid
+    rows, differing = add_table_rows(own, [table],
+                                     read_study(study_missing_a_run)['experiments'])
+    assert differing == []
+    added = rows[len(own):]
+    assert rows[:len(own)] == [dict(r, source=None) for r in own]
+    assert [(r['experiment'], r['seed'], r['ssl'], r['source']) for r in added] == [
+        ('Coreset_sup_P_2-2', 1, 'sup', table), ('Random-MCD_P_2-2', 0, 'sup', table)]
+    # The rejoined seed makes the guide's Coreset mean that of the full fixture again.
+    cell = next(c for c in strategy_guide(rows, 'auc') if c['ssl'] == 'sup')
+    assert cell['winner'] == 'Coreset' and cell['seeds'] == 2
+    assert cell['winner_mean'] == pytest.approx(np.mean([auc([10, 30, 40]), auc([12, 32, 42])]))
+
+
+def test_a_run_read_twice_keeps_its_first_results_and_shows_the_other(study_dir, tmp_path):
+    own = study_table(study_dir)
+    table = _sub_study_table(tmp_path, [dict(method='Entropy', seed=0, auc=99.0)])
+    rows, differing = add_table_rows(own, [table], read_study(study_dir)['experiments'])
+    assert len(rows) == len(own) and 99.0 not in [r['auc'] for r in rows]
+    assert [(d['experiment'], d['seed'], d['kept']['source'], d['other']['auc'])
+            for d in differing] == [('Entropy_sup_P_2-2', 0, None, 99.0)]
+    report = open(write_study_report(str(study_dir), [table])).read()
+    kept = auc([10, 24, 34])
+    assert (f'| Entropy_sup_P_2-2 | 0 | study dir | {kept:.2f} | `{osp.relpath(table)}` | '
+            f'99.00 | {99 - kept:+.2f} |') in report
+
+
+def test_report_with_tables_counts_their_runs_and_shows_coverage(study_missing_a_run,
+                                                                 tmp_path):
+    report = open(write_study_report(str(study_missing_a_run))).read()
+    assert report.startswith('# Study syn\n\n9 of 10 runs with results')
+    assert '## Coverage' not in report
+    control = _sub_study_table(tmp_path, [dict(method='Random-MCD', seed=0, auc=1.0)])
+    report = open(write_study_report(str(study_missing_a_run), [control])).read()
+    assert '9 of 10 runs with results' in report and '1 of them outside this grid' in report
+    assert '| P | 2-2 | sup | Random, Entropy, Coreset (1 seeds) | - |' in report
+    table = _sub_study_table(tmp_path, [dict(method='Coreset', seed=1, auc=auc([12, 32, 42]))])
+    report = open(write_study_report(str(study_missing_a_run), [table])).read()
+    assert '10 of 10 runs with results' in report
+    assert '1 runs come from the tables of other studies' in report
+    assert '| P | 2-2 | sup | Random, Entropy, Coreset | - |' in report
+    assert '| P | 2-2 | SSL | Random | - |' in report
+    csv_rows = read_table_csv(str(study_missing_a_run / 'study_table.csv'))
+    assert [r['source'] for r in csv_rows].count(table) == 1

@@ -55,3 +55,14 @@ def test_acquisition_saves_the_pool_features_it_was_asked_for(local_study):
     assert features['features'].shape[0] == 60 and features['features'].ndim == 2
     assert np.isfinite(features['features']).all()
     assert len(set(features['sequence'])) == 6  # the tiny tree's 6 train sequences
+
+
+def test_report_reads_its_own_table_back_as_the_same_runs(local_study, tool, capsys, tmp_path):
+    table = str(tmp_path / 'study_table.csv')
+    tool('al_study').main(local_study['argv'][:3] + ['--report'])
+    os.replace(osp.join(local_study['dir'], 'study_table.csv'), table)
+    tool('al_study').main(local_study['argv'][:3] + ['--report', '--tables', table])
+    report = open(osp.join(local_study['dir'], 'report.md')).read()
+    assert '0 runs come from the tables of other studies' in report  # results equal exactly
+    with pytest.raises(SystemExit, match='give it with --report'):
+        tool('al_study').main(local_study['argv'][:3] + ['--status', '--tables', table])

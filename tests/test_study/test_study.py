@@ -159,3 +159,32 @@ def test_studies_that_reuse_runs_give_them_the_source_studys_configs(study, sour
             shared += 1
             assert cfg == original[experiment], experiment
     assert shared == expected
+
+
+
+def _configs_by_tags(name, work_dir):
+    """``{(pool, budget, method, ssl): config}``; supervised is 'sup' also without an SSL axis."""
+    study = Study(osp.join(STUDIES, f'{name}.py'), work_dir=str(work_dir / name))
+    return {(r.tags.get('pool'), r.tags.get('budget'), r.tags.get('method'),
+             r.tags.get('ssl') or ('sup' if r.tags.get('budget') else None)):
+            Config.fromfile(r.config).to_dict() for r in study.runs() if r.seed == study.seeds[0]}
+
+
+@pytest.fixture(scope='module')
+def full_grid_configs(tmp_path_factory):
+    return _configs_by_tags('digits_redundancy', tmp_path_factory.mktemp('grid'))
+
+
+@pytest.mark.parametrize('name', sorted(
+    osp.splitext(f)[0] for f in os.listdir(STUDIES) if f != 'digits_redundancy.py'))
+def test_the_full_grid_gives_a_sub_studys_tags_the_sub_studys_configs(name, full_grid_configs,
+                                                                      tmp_path):
+    """The full grid's report counts sub-studies' table rows as its own by their tags
+    (``--report --tables``); that is sound only if the same tags mean the same config."""
+    part = _configs_by_tags(name, tmp_path)
+    shared = set(full_grid_configs) & set(part)
+    assert shared, f'{name} shares no experiment with the full grid'
+    for tags in shared:
+        assert part[tags] == full_grid_configs[tags], tags
+    # Only controls outside the grid (Random-MCD) may lack a twin.
+    assert {tags[2] for tags in set(part) - set(full_grid_configs)} <= {'Random-MCD'}
