@@ -173,9 +173,14 @@ def _source(row):
 
 
 def _differing_row(differing):
-    """A run two sources disagree on, by its headline result (AUC@B, or mIoU at 100 %)."""
+    """A run two sources disagree on, by its headline result (AUC@B, or mIoU at 100 %).
+
+    A one-cycle run (a 100 % row) has an AUC of 0 (no area under one point): its mIoU is
+    the result.
+    """
     kept, other = differing['kept'], differing['other']
-    column = 'auc' if None not in (kept.get('auc'), other.get('auc')) else 'final_mIoU'
+    has_area = kept.get('cycles') != 1 and None not in (kept.get('auc'), other.get('auc'))
+    column = 'auc' if has_area else 'final_mIoU'
     return {'experiment': differing['experiment'], 'seed': differing['seed'],
             'used': _source(kept), 'result': f'{kept[column]:.2f}', 'also in': _source(other),
             'its result': f'{other[column]:.2f}', 'Δ': f'{other[column] - kept[column]:+.2f}'}

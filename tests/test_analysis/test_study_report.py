@@ -225,6 +225,23 @@ def test_a_run_read_twice_keeps_its_first_results_and_shows_the_other(study_dir,
             f'99.00 | {99 - kept:+.2f} |') in report
 
 
+def test_a_100_percent_run_read_twice_is_shown_by_its_miou(study_dir, tmp_path):
+    """A one-cycle run records an AUC of 0 (no area): the two readings differ in mIoU."""
+    import shutil
+    shutil.rmtree(study_dir / 'full_P' / 'seed_1')
+    tables = []
+    for name, miou in (('a', 52.0), ('b', 49.5)):
+        path = tmp_path / name / 'study_table.csv'
+        path.parent.mkdir()
+        path.write_text(table_csv([dict(experiment='full_P', seed=1, pool='P', budget=None,
+                                        method='100%', ssl=None, cycles=1, final_mIoU=miou,
+                                        B=100, auc=0.0, miou=miou)]))
+        tables.append(str(path))
+    report = open(write_study_report(str(study_dir), tables)).read()
+    assert (f'| full_P | 1 | `{osp.relpath(tables[0])}` | 52.00 | `{osp.relpath(tables[1])}` '
+            '| 49.50 | -2.50 |') in report
+
+
 def test_report_with_tables_counts_their_runs_and_shows_coverage(study_missing_a_run,
                                                                  tmp_path):
     report = open(write_study_report(str(study_missing_a_run))).read()
