@@ -89,8 +89,9 @@ def read_table_csv(path):
         raise FileNotFoundError(f'{path} does not exist: give the study_table.csv a study '
                                 'report wrote.')
     with open(path, newline='') as f:
-        rows = list(csv.DictReader(f))
-    missing = {'experiment', 'seed', *TAG_COLUMNS} - set(rows[0] if rows else ())
+        reader = csv.DictReader(f)
+        rows = list(reader)
+    missing = {'experiment', 'seed', *TAG_COLUMNS} - set(reader.fieldnames or ())
     if missing:
         raise ValueError(f'{path} is not a study table: no columns {sorted(missing)}.')
     # A budget a run has no value for is no key of its row, as in ``study_table``.

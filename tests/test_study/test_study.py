@@ -161,7 +161,6 @@ def test_studies_that_reuse_runs_give_them_the_source_studys_configs(study, sour
     assert shared == expected
 
 
-
 def _configs_by_tags(name, work_dir):
     """``{(pool, budget, method, ssl): config}``; supervised is 'sup' also without an SSL axis."""
     study = Study(osp.join(STUDIES, f'{name}.py'), work_dir=str(work_dir / name))
