@@ -172,6 +172,11 @@ def fit_candidate(rows, method, ssl):
     terms = (['redundancy'] if len(redundancies) > 1 else []) + (
         ['log_initial'] if len({parse_budget(b)[0] for b in budgets}) > 1 else [])
     design = np.stack([_design(r['redundancy'], r['budget'], terms) for r in rows])
+    if np.linalg.matrix_rank(design) < design.shape[1]:
+        # Each pool ran at one budget (e.g. pool A at 5-5, pool B at 10-10): the two terms
+        # cannot be told apart. Keep the budget term, so AUC@B stays on its budget's scale.
+        terms = ['log_initial']
+        design = np.stack([_design(r['redundancy'], r['budget'], terms) for r in rows])
     auc = np.array([r['auc'] for r in rows])
     coef, *_ = np.linalg.lstsq(design, auc, rcond=None)
     cov_unscaled = np.linalg.pinv(design.T @ design)
@@ -221,7 +226,9 @@ class Recommender:
 
         Returns:
             dict: ``best`` (the winning prediction), ``predictions`` (every candidate,
-            best first: ``candidate``, ``method``, ``ssl``, ``auc``, ``std``, ``rows``),
+            best first: ``candidate``, ``method``, ``ssl``, ``auc``, ``std``, ``rows``;
+            a candidate run at one other budget only is left out, with a warning, when
+            some candidate ran at ``budget`` or can interpolate to it),
             ``margin_sd`` (best minus runner-up over their combined standard error),
             ``rests_on`` and ``warnings``.
         """
@@ -232,6 +239,11 @@ class Recommender:
             raise ValueError(f'The study has no results for the candidates asked '
                              f'(ssl in {tuple(ssl)}, methods {candidates}); it has '
                              f'{sorted(self.fits)}.')
+        # A fit without a budget term predicts AUC@B at its own budget only: set beside
+        # fits of the asked budget it would compare AUC@50 with AUC@25.
+        comparable = [f for f in fits if budget in f.budgets or 'log_initial' in f.terms]
+        left_out = sorted(f.name for f in fits if f not in comparable) if comparable else []
+        fits = comparable or fits
         predictions = []
         for f in fits:
             mean, std = f.predict(redundancy, budget)
@@ -243,9 +255,12 @@ class Recommender:
         if len(predictions) > 1 and best['std'] is not None and predictions[1]['std'] is not None:
             spread = math.hypot(best['std'], predictions[1]['std'])
             margin = (best['auc'] - predictions[1]['auc']) / spread if spread else math.inf
+        warnings = self._warnings(fits, redundancy, budget, tuple(ssl))
+        if left_out:
+            warnings.append(f'{", ".join(left_out)}: no runs at budget {budget} and only one '
+                            'budget in the study, so left out of the comparison.')
         return dict(best=best, predictions=predictions, margin_sd=margin,
-                    rests_on=self.rests_on(fits),
-                    warnings=self._warnings(fits, redundancy, budget, tuple(ssl)))
+                    rests_on=self.rests_on(fits), warnings=warnings)
 
     def rests_on(self, fits=None):
         """Which study results the fits use: pools with scores, budgets, rows."""

@@ -68,6 +68,39 @@ def test_warnings_for_extrapolation_and_an_unstudied_budget():
     assert model.recommend(0.5, '10.0-10')['warnings'] == []
 
 
+def test_a_candidate_run_at_another_budget_only_is_not_compared_at_this_one():
+    """Entropy ran at 10-10 only, where AUC@B is larger than any 2-2 AUC@B: asked at 2-2
+    it must not win for its budget's scale; asked at 10-10 it competes."""
+    rows = [r for r in study_rows() if r['method'] != 'EntropyAcquisition' or
+            r['budget'] == '10-10']
+    model = Recommender.fit(rows, POOLS)
+    # At 0.4 Entropy's 10-10 AUC (17 + log 10 = 19.30) beats Random's 2-2 AUC (19.09).
+    answer = model.recommend(0.4, '2-2')
+    assert [p['candidate'] for p in answer['predictions']] == ['Random', 'Coreset']
+    assert answer['best']['auc'] == pytest.approx(truth('RandomAcquisition', False, 0.4, 2))
+    assert any(w.startswith('Entropy: no runs at budget 2-2') for w in answer['warnings'])
+    assert answer['rests_on']['rows'] == 48
+    at_10 = model.recommend(0.5, '10-10')
+    assert 'Entropy' in {p['candidate'] for p in at_10['predictions']}
+    assert at_10['warnings'] == []
+    # A budget no candidate ran at keeps every candidate (and says so).
+    only_10 = Recommender.fit([r for r in rows if r['budget'] == '10-10'], POOLS)
+    assert len(only_10.recommend(0.5, '5-5')['predictions']) == 3
+
+
+def test_pools_each_at_one_budget_keep_the_budget_term_only():
+    """Coreset-SSL ran on the diverse pool at 2-2 and the redundant one at 10-10 only:
+    redundancy and budget are confounded, and the fit keeps the per-budget means."""
+    rows = [r for r in study_rows() if not r['ssl'] or (r['pool'], r['budget']) in (
+        ('diverse', '2-2'), ('redundant', '10-10'))]
+    fit = Recommender.fit(rows, POOLS).fits['Coreset-SSL']
+    assert fit.terms == ['log_initial']
+    for pool, budget, initial in (('diverse', '2-2', 2), ('redundant', '10-10', 10)):
+        mean, std = fit.predict(0.5, budget)
+        assert mean == pytest.approx(truth('CoresetAcquisition', True, POOLS[pool], initial))
+        assert std < 0.05
+
+
 def test_ssl_as_an_option_warns_when_the_study_has_no_ssl_runs():
     supervised = Recommender.fit([r for r in study_rows() if not r['ssl']], POOLS)
     answer = supervised.recommend(0.5, '10-10', ssl=(False, True))

@@ -54,14 +54,17 @@ def test_default_study_is_the_committed_digit_study(tiny_scenes, tool, capsys):
     rows = read_study_table(DEFAULT_STUDY)
     pools = {r['pool'] for r in rows}
     assert pools == {'pool0f', 'pool11f', 'pool21f', 'poolaug'}
-    assert len({(r['pool'], r['method'], r['seed']) for r in rows}) == len(rows)
-    tool('recommend').main([CONFIG, '--budget', '10-10', *_pool_options(tiny_scenes)])
+    assert len({(r['pool'], r['budget'], r['method'], r['ssl'], r['seed'])
+                for r in rows}) == len(rows)
+    # Every candidate ran at 10-10, so with SSL as an option all rows compete.
+    tool('recommend').main([CONFIG, '--budget', '10-10', '--ssl', *_pool_options(tiny_scenes)])
     out = capsys.readouterr().out
     assert f'Rests on: {DEFAULT_STUDY}: {len(rows)} runs' in out
     methods = {r['method'] for r in rows}
-    assert any(f'Recommended: {m} without SSL' in out for m in methods)
+    assert any(f'Recommended: {m} with' in out for m in methods)
     tool('recommend').main(['--validate'])
-    assert '4 held-out pools' in capsys.readouterr().out
+    held_out = {(r['pool'], r['budget']) for r in rows if r['ssl'] == 'False'}
+    assert f'of {len(held_out)} held-out pools' in capsys.readouterr().out
 
 
 def test_validate_export_and_errors(tiny_scenes, tool, tmp_path, capsys):
