@@ -72,11 +72,15 @@ def recommend(args):
     sure = ('' if margin is None else f' (ahead of the next by {margin:.1f} standard errors'
             + ('; close: either is fine)' if margin < 1 else ')'))
     print(f"\nRecommended: {best['method']} {'with' if best['ssl'] else 'without'} SSL{sure}")
-    print(f'\nExpected AUC@B at budget {budget} (fit on the study; ± one standard error):')
+    reference = answer['reference']
+    print(f'\nExpected AUC@B at budget {budget} (fit on the study; ± one standard error); '
+          f'candidates are ranked by their gain over {reference} in the same pools:')
     print(format_table([dict(candidate=p['candidate'], method=p['method'],
                              ssl='yes' if p['ssl'] else 'no', **{
                                  'expected AUC@B': f"{p['auc']:.2f}",
                                  '±': '-' if p['std'] is None else f"{p['std']:.2f}",
+                                 f'gain over {reference}': f"{p['gain']:+.2f}" + (
+                                     '' if p['gain_std'] is None else f" ± {p['gain_std']:.2f}"),
                                  'study runs': p['rows']}) for p in answer['predictions']]))
     rests = answer['rests_on']
     pools = ', '.join(f'{p} ({r:.3f})' for p, r in rests['pools'].items())

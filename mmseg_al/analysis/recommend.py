@@ -3,15 +3,20 @@
 A study table has one row per experiment x seed: ``pool``, ``budget`` (``'I-S'``),
 ``method`` (an acquisition type), ``ssl`` (bool), ``seed``, ``auc`` (AUC@B) and
 optionally ``miou`` (mIoU@B); each pool also has a redundancy score
-(:mod:`mmseg_al.analysis.redundancy`). For every candidate (method, ssl) the fit is an
-ordinary least-squares regression over its rows::
+(:mod:`mmseg_al.analysis.redundancy`). One candidate is the reference (supervised Random
+when the study ran it); its fit is an ordinary least-squares regression over its rows::
 
     AUC@B = a + b * redundancy + c * log(I)
 
-(terms the table cannot identify, e.g. the budget term when it has one budget, are
-left out). Seeds are separate rows, so the residuals hold the seed noise and give each
-prediction a standard error. The recommendation is the candidate with the highest
-predicted AUC@B; nothing of the paper's Table 7 is typed in.
+Every other candidate gets the same regression of its *gain*: its AUC@B minus the
+reference's mean AUC@B in the same pool and budget. Pools differ in how hard they are
+for every method (the digit scenes' Pool-Aug scores 4 AUC lower than pools of like
+redundancy); the gains cancel that, so candidates are ranked by what they add within a
+pool, not by the pools they happened to run on. Terms the table cannot identify (e.g.
+the budget term when it has one budget) are left out. Seeds are separate rows, so the
+residuals hold the seed noise and give each prediction a standard error. The
+recommendation is the candidate with the highest predicted AUC@B; nothing of the paper's
+Table 7 is typed in.
 """
 import csv
 import hashlib
@@ -31,6 +36,7 @@ from mmseg_al.datasets.preparation import dataset_files, leaf_dataset_cfgs
 from mmseg_al.fileio import atomic_write_json, atomic_write_text
 
 STUDY_COLUMNS = ('pool', 'budget', 'method', 'ssl', 'seed', 'auc')
+REFERENCE = ('RandomAcquisition', False)
 BASELINES = ('RandomAcquisition', 'CoresetAcquisition')
 REDUNDANCY_CACHE = 'pool_redundancy.json'
 # The digit-scene study's table, committed once the study has run
@@ -139,9 +145,10 @@ def _design(redundancy, budget, terms):
     return np.array([1.0] + [values[t] for t in terms])
 
 
-@dataclass
+@dataclass(eq=False)
 class CandidateFit:
-    """One candidate's least-squares fit ``AUC@B ~ terms``."""
+    """One candidate's least-squares fit ``AUC@B ~ terms``, or of its gain over
+    ``reference`` (a candidate name) when that is set."""
     method: str
     ssl: bool
     terms: List[str]
@@ -151,13 +158,15 @@ class CandidateFit:
     num_rows: int
     pools: List[str]
     budgets: List[str]
+    reference: Optional[str] = None
 
     @property
     def name(self):
         return candidate_name(self.method, self.ssl)
 
     def predict(self, redundancy, budget):
-        """Expected AUC@B and its standard error (None when the fit has no residuals)."""
+        """Expected AUC@B (gain over the reference, if any) and its standard error (None
+        when the fit has no residuals)."""
         x = _design(redundancy, budget, self.terms)
         mean = float(x @ self.coef)
         if self.residual_std is None:
@@ -165,8 +174,9 @@ class CandidateFit:
         return mean, float(self.residual_std * math.sqrt(max(x @ self.cov_unscaled @ x, 0.0)))
 
 
-def fit_candidate(rows, method, ssl):
-    """Least squares of AUC@B on redundancy and log(I) over one candidate's rows."""
+def fit_candidate(rows, method, ssl, reference=None):
+    """Least squares of ``auc`` on redundancy and log(I) over one candidate's rows (their
+    ``auc`` is the gain over ``reference`` when that is given)."""
     redundancies = sorted({r['redundancy'] for r in rows})
     budgets = sorted({r['budget'] for r in rows})
     terms = (['redundancy'] if len(redundancies) > 1 else []) + (
@@ -184,7 +194,16 @@ def fit_candidate(rows, method, ssl):
     residuals = auc - design @ coef
     residual_std = float(math.sqrt(residuals @ residuals / dof)) if dof > 0 else None
     return CandidateFit(method, ssl, terms, coef, cov_unscaled, residual_std, len(rows),
-                        sorted({r['pool'] for r in rows}), budgets)
+                        sorted({r['pool'] for r in rows}), budgets, reference)
+
+
+def pick_reference(groups):
+    """The candidate every other is measured against: supervised Random if the study ran
+    it, else the one run in the most (pool, budget) cells."""
+    if REFERENCE in groups:
+        return REFERENCE
+    return max(sorted(groups), key=lambda key: len({(r['pool'], r['budget'])
+                                                    for r in groups[key]}))
 
 
 @dataclass
@@ -192,8 +211,11 @@ class Recommender:
     """Per-candidate fits on a study table; :meth:`recommend` answers for a pool."""
     fits: Dict[str, CandidateFit]
     redundancy: Dict[str, float]
+    reference: str
     source: str = ''
     rows: List[dict] = field(default_factory=list, repr=False)
+    # Candidates never run in a pool and budget where the reference ran: not comparable.
+    unpaired: List[tuple] = field(default_factory=list)  # (method, ssl)
 
     @classmethod
     def fit(cls, rows, redundancy=None, source=''):
@@ -209,9 +231,24 @@ class Recommender:
         for row in rows:
             groups[(row['method'], row['ssl'])].append(dict(row,
                                                             redundancy=redundancy[row['pool']]))
-        fits = {candidate_name(*key): fit_candidate(group, *key)
-                for key, group in sorted(groups.items())}
-        return cls(fits, redundancy, source, rows)
+        reference = pick_reference(groups)
+        cells = defaultdict(list)
+        for row in groups[reference]:
+            cells[(row['pool'], row['budget'])].append(row['auc'])
+        level = {cell: float(np.mean(aucs)) for cell, aucs in cells.items()}
+        fits = {candidate_name(*reference): fit_candidate(groups[reference], *reference)}
+        unpaired = []
+        for key, group in sorted(groups.items()):
+            if key == reference:
+                continue
+            gains = [dict(r, auc=r['auc'] - level[(r['pool'], r['budget'])]) for r in group
+                     if (r['pool'], r['budget']) in level]
+            if gains:
+                fits[candidate_name(*key)] = fit_candidate(gains, *key,
+                                                           candidate_name(*reference))
+            else:
+                unpaired.append(key)
+        return cls(fits, redundancy, candidate_name(*reference), source, rows, unpaired)
 
     def recommend(self, redundancy, budget, ssl=(False, ), candidates=None):
         """The best candidate for a pool of this redundancy at budget ``'I-S'``.
@@ -226,45 +263,56 @@ class Recommender:
 
         Returns:
             dict: ``best`` (the winning prediction), ``predictions`` (every candidate,
-            best first: ``candidate``, ``method``, ``ssl``, ``auc``, ``std``, ``rows``;
-            a candidate run at one other budget only is left out, with a warning, when
+            best first: ``candidate``, ``method``, ``ssl``, ``auc``, ``std``, ``gain``
+            and ``gain_std`` (over ``reference``, which ranks them), ``rows``; a
+            candidate run at one other budget only is left out, with a warning, when
             some candidate ran at ``budget`` or can interpolate to it),
-            ``margin_sd`` (best minus runner-up over their combined standard error),
-            ``rests_on`` and ``warnings``.
+            ``reference``, ``margin_sd`` (best minus runner-up over the combined standard
+            error of their gains), ``rests_on`` and ``warnings``.
         """
         budget = normal_budget(budget)
         fits = [f for f in self.fits.values() if f.ssl in tuple(ssl)
                 and (candidates is None or f.method in candidates)]
         if not fits:
-            raise ValueError(f'The study has no results for the candidates asked '
+            raise ValueError(f'The study has no comparable results for the candidates asked '
                              f'(ssl in {tuple(ssl)}, methods {candidates}); it has '
                              f'{sorted(self.fits)}.')
-        # A fit without a budget term predicts AUC@B at its own budget only: set beside
-        # fits of the asked budget it would compare AUC@50 with AUC@25.
+        reference = self.fits[self.reference]
+        # A fit without a budget term predicts at its own budget only: set beside fits of
+        # the asked budget it would compare AUC@50 with AUC@25.
         comparable = [f for f in fits if budget in f.budgets or 'log_initial' in f.terms]
         left_out = sorted(f.name for f in fits if f not in comparable) if comparable else []
         fits = comparable or fits
+        level, level_std = reference.predict(redundancy, budget)
         predictions = []
         for f in fits:
-            mean, std = f.predict(redundancy, budget)
-            predictions.append(dict(candidate=f.name, method=f.method, ssl=f.ssl, auc=mean,
-                                    std=std, rows=f.num_rows))
+            gain, gain_std = (0.0, 0.0) if f is reference else f.predict(redundancy, budget)
+            std = None if None in (level_std, gain_std) else math.hypot(level_std, gain_std)
+            predictions.append(dict(candidate=f.name, method=f.method, ssl=f.ssl,
+                                    auc=level + gain, std=std, gain=gain, gain_std=gain_std,
+                                    rows=f.num_rows))
         predictions.sort(key=lambda p: (-p['auc'], p['candidate']))
         best = predictions[0]
         margin = None
-        if len(predictions) > 1 and best['std'] is not None and predictions[1]['std'] is not None:
-            spread = math.hypot(best['std'], predictions[1]['std'])
-            margin = (best['auc'] - predictions[1]['auc']) / spread if spread else math.inf
+        if len(predictions) > 1 and None not in (best['gain_std'], predictions[1]['gain_std']):
+            spread = math.hypot(best['gain_std'], predictions[1]['gain_std'])
+            margin = (best['gain'] - predictions[1]['gain']) / spread if spread else math.inf
         warnings = self._warnings(fits, redundancy, budget, tuple(ssl))
         if left_out:
             warnings.append(f'{", ".join(left_out)}: no runs at budget {budget} and only one '
                             'budget in the study, so left out of the comparison.')
-        return dict(best=best, predictions=predictions, margin_sd=margin,
-                    rests_on=self.rests_on(fits), warnings=warnings)
+        unpaired = sorted(candidate_name(m, s) for m, s in self.unpaired if s in tuple(ssl)
+                          and (candidates is None or m in candidates))
+        if unpaired:
+            warnings.append(f'{", ".join(unpaired)}: never run in a pool and budget where '
+                            f'{self.reference} ran, so left out of the comparison.')
+        return dict(best=best, predictions=predictions, reference=self.reference,
+                    margin_sd=margin, rests_on=self.rests_on(fits + [reference]),
+                    warnings=warnings)
 
     def rests_on(self, fits=None):
         """Which study results the fits use: pools with scores, budgets, rows."""
-        fits = list(self.fits.values()) if fits is None else fits
+        fits = list(self.fits.values()) if fits is None else list(dict.fromkeys(fits))
         pools = sorted({p for f in fits for p in f.pools}, key=lambda p: self.redundancy[p])
         seeds = sorted({r['seed'] for r in self.rows})
         return dict(source=self.source,

@@ -41,9 +41,12 @@ def study_rows(noise=0.05, seeds=(0, 1, 2)):
 
 def test_fit_recovers_the_hand_made_study():
     model = Recommender.fit(study_rows(), POOLS)
+    assert model.reference == 'Random'
+    assert model.fits['Random'].coef == pytest.approx([20, -4, 1], abs=1e-6)
     coreset = model.fits['Coreset']
-    assert coreset.terms == ['redundancy', 'log_initial']
-    assert coreset.coef == pytest.approx([16, 4, 1], abs=1e-6)
+    assert coreset.terms == ['redundancy', 'log_initial'] and coreset.reference == 'Random'
+    # Its gain over Random: 16 + 4r - (20 - 4r); log(I) cancels.
+    assert coreset.coef == pytest.approx([-4, 8, 0], abs=1e-6)
     # Noise -0.05/0/+0.05 per seed: residual std = sqrt(2 * 0.05^2 * 8 / (24 - 3)).
     assert coreset.residual_std == pytest.approx(math.sqrt(0.04 / 21), rel=1e-6)
     assert model.recommend(0.1, '10-10')['best']['method'] == 'RandomAcquisition'
@@ -96,9 +99,47 @@ def test_pools_each_at_one_budget_keep_the_budget_term_only():
     fit = Recommender.fit(rows, POOLS).fits['Coreset-SSL']
     assert fit.terms == ['log_initial']
     for pool, budget, initial in (('diverse', '2-2', 2), ('redundant', '10-10', 10)):
-        mean, std = fit.predict(0.5, budget)
-        assert mean == pytest.approx(truth('CoresetAcquisition', True, POOLS[pool], initial))
+        gain, std = fit.predict(0.5, budget)
+        assert gain == pytest.approx(truth('CoresetAcquisition', True, POOLS[pool], initial)
+                                     - truth('RandomAcquisition', False, POOLS[pool], initial))
         assert std < 0.05
+
+
+def test_pools_of_unequal_difficulty_rank_candidates_by_their_gain():
+    """Pool levels that redundancy does not explain (20, 27, 26 at 0, 0.5, 1), Entropy
+    0.3 above Random everywhere, Coreset 0.2 below it on the two pools it ran on. A line
+    per candidate through the pool levels would put Coreset first at 0.5 (26.8 against
+    Random's 24.3); its gain says it is last."""
+    pools = {'a': 0.0, 'b': 0.5, 'c': 1.0}
+    levels = {'a': 20.0, 'b': 27.0, 'c': 26.0}
+    rows = []
+    for pool in pools:
+        for method, gain in (('RandomAcquisition', 0.0), ('EntropyAcquisition', 0.3),
+                             ('CoresetAcquisition', -0.2)):
+            if method == 'CoresetAcquisition' and pool == 'a':
+                continue
+            rows += [dict(pool=pool, budget='10-10', method=method, ssl=False, seed=seed,
+                          auc=levels[pool] + gain + 0.05 * (seed - 1)) for seed in (0, 1, 2)]
+    answer = Recommender.fit(rows, pools).recommend(0.5, '10-10')
+    assert [p['candidate'] for p in answer['predictions']] == ['Entropy', 'Random', 'Coreset']
+    gains = {p['candidate']: p['gain'] for p in answer['predictions']}
+    assert gains == pytest.approx({'Entropy': 0.3, 'Random': 0.0, 'Coreset': -0.2})
+    # Random's least-squares line through the levels: 21.33 + 6 r.
+    assert answer['best']['auc'] == pytest.approx(21 + 1 / 3 + 3 + 0.3)
+    assert answer['margin_sd'] > 3 and answer['reference'] == 'Random'
+
+
+def test_without_random_the_most_run_candidate_is_the_reference():
+    rows = [r for r in study_rows() if r['method'] != 'RandomAcquisition']
+    rows += [dict(pool='elsewhere', budget='10-10', method='BALDAcquisition', ssl=False,
+                  seed=0, auc=30.0)]
+    model = Recommender.fit(rows, dict(POOLS, elsewhere=0.5))
+    assert model.reference == 'Coreset'  # 8 cells; Coreset-SSL and Entropy too, by name
+    answer = model.recommend(0.9, '10-10')
+    assert answer['best']['candidate'] == 'Coreset'
+    assert 'BALD' not in {p['candidate'] for p in answer['predictions']}
+    assert any(w.startswith('BALD: never run in a pool and budget where Coreset ran')
+               for w in answer['warnings'])
 
 
 def test_ssl_as_an_option_warns_when_the_study_has_no_ssl_runs():
