@@ -186,13 +186,16 @@ def _differing_row(differing):
             'its result': f'{other[column]:.2f}', 'Δ': f'{other[column] - kept[column]:+.2f}'}
 
 
+def _index(order, value):
+    """Position of ``value`` in the study's ``order``; values outside it go last."""
+    return order.index(value) if value in order else len(order)
+
+
 def _cell_order(pools, budgets, ssl_off):
     """Sort key of (pool, budget, ssl) cells: the study's order, supervised first."""
     def key(cell):
         pool, budget, ssl = cell
-        return (pools.index(pool) if pool in pools else len(pools),
-                budgets.index(budget) if budget in budgets else len(budgets),
-                ssl != ssl_off, str(ssl))
+        return _index(pools, pool), _index(budgets, budget), ssl != ssl_off, str(ssl)
     return key
 
 
@@ -273,6 +276,9 @@ def write_study_report(study_dir, tables=()):
                 lines += [f'![learning curves]({curves[(pool, budget)]})', '']
     gains = ssl_gains(rows, 'auc', ssl_off)
     if gains:
+        methods = _order(t.get('method') for t in tags)
+        gains.sort(key=lambda g: (cell_order((g['pool'], g['budget'], g['ssl'])),
+                                  _index(methods, g['method'])))
         lines += ['## What SSL adds to each method', '',
                   'Per method: AUC at the largest report budget with SSL minus without, '
                   'paired by seed (the same seed starts from the same labeled set); mean ± '
