@@ -11,6 +11,7 @@ Examples:
     python tools/recommend.py --study work_dirs/digit_study --export-table study.csv
 """
 import argparse
+import os.path as osp
 import sys
 
 import mmseg_al  # noqa: F401  (applies the compatibility shims before mmseg loads)
@@ -84,7 +85,7 @@ def recommend(args):
                                  'study runs': p['rows']}) for p in answer['predictions']]))
     rests = answer['rests_on']
     pools = ', '.join(f'{p} ({r:.3f})' for p, r in rests['pools'].items())
-    print(f"\nRests on: {rests['source']}: {rests['rows']} runs, pools (redundancy) {pools}; "
+    print(f"\nRests on: {osp.relpath(rests['source'])}: {rests['rows']} runs, pools (redundancy) {pools}; "
           f"budgets {', '.join(rests['budgets'])}; seeds {rests['seeds']}")
     for warning in answer['warnings']:
         print(f'warning: {warning}')

@@ -13,7 +13,9 @@ reference's mean AUC@B in the same pool and budget. Pools differ in how hard the
 for every method (the digit scenes' Pool-Aug scores 4 AUC lower than pools of like
 redundancy); the gains cancel that, so candidates are ranked by what they add within a
 pool, not by the pools they happened to run on. Terms the table cannot identify (e.g.
-the budget term when it has one budget) are left out. Seeds are separate rows, so the
+the budget term when it has one budget) are left out. A fit holds between the
+redundancies of its own pools; a pool beyond them is predicted as the nearest one (a
+candidate run on two close pools has a slope, not a trend). Seeds are separate rows, so the
 residuals hold the seed noise and give each prediction a standard error. The
 recommendation is the candidate with the highest predicted AUC@B; nothing of the paper's
 Table 7 is typed in.
@@ -32,12 +34,15 @@ import numpy as np
 from mmengine.config import Config
 
 from mmseg_al.analysis.pool_images import DEFAULT_EMBEDDING, EMBEDDINGS, PoolImages, score_pool
+from mmseg_al.analysis.study_table import TABLE_FILE, read_table_csv
 from mmseg_al.datasets.preparation import dataset_files, leaf_dataset_cfgs
 from mmseg_al.fileio import atomic_write_json, atomic_write_text
 
 STUDY_COLUMNS = ('pool', 'budget', 'method', 'ssl', 'seed', 'auc')
 REFERENCE = ('RandomAcquisition', False)
-BASELINES = ('RandomAcquisition', 'CoresetAcquisition')
+# Always-<method> policies the validation compares with: one per family of the study
+# (random, single-sample, batch-based).
+BASELINES = ('RandomAcquisition', 'EntropyAcquisition', 'CoresetAcquisition')
 REDUNDANCY_CACHE = 'pool_redundancy.json'
 # The digit-scene study's table, committed once the study has run
 # (``tools/recommend.py --study work_dirs/<study> --export-table``).
@@ -158,16 +163,27 @@ class CandidateFit:
     num_rows: int
     pools: List[str]
     budgets: List[str]
+    redundancy_range: tuple  # (lowest, highest) redundancy of its pools
     reference: Optional[str] = None
 
     @property
     def name(self):
         return candidate_name(self.method, self.ssl)
 
+    def covers(self, redundancy, tolerance=0.05):
+        """Whether ``redundancy`` lies within (``tolerance`` of) this fit's pools."""
+        low, high = self.redundancy_range
+        return low - tolerance <= redundancy <= high + tolerance
+
     def predict(self, redundancy, budget):
         """Expected AUC@B (gain over the reference, if any) and its standard error (None
-        when the fit has no residuals)."""
-        x = _design(redundancy, budget, self.terms)
+        when the fit has no residuals).
+
+        A pool outside the fit's redundancy range is predicted at the nearest end of it:
+        a slope fitted on a few pools close together (Entropy-SSL ran on the digit
+        scenes' 0.90 and 0.94 pools) says nothing about a pool far from them.
+        """
+        x = _design(float(np.clip(redundancy, *self.redundancy_range)), budget, self.terms)
         mean = float(x @ self.coef)
         if self.residual_std is None:
             return mean, None
@@ -194,7 +210,8 @@ def fit_candidate(rows, method, ssl, reference=None):
     residuals = auc - design @ coef
     residual_std = float(math.sqrt(residuals @ residuals / dof)) if dof > 0 else None
     return CandidateFit(method, ssl, terms, coef, cov_unscaled, residual_std, len(rows),
-                        sorted({r['pool'] for r in rows}), budgets, reference)
+                        sorted({r['pool'] for r in rows}), budgets,
+                        (redundancies[0], redundancies[-1]), reference)
 
 
 def pick_reference(groups):
@@ -329,9 +346,14 @@ class Recommender:
             warnings.append(f'the study has no {kind} runs of these candidates, so the answer '
                             f'cannot say whether {kind} training would pay.')
         scores = [self.redundancy[p] for f in fits for p in f.pools]
+        held = sorted(f.name for f in fits if not f.covers(redundancy))
         if not min(scores) - 0.05 <= redundancy <= max(scores) + 0.05:
             warnings.append(f'redundancy {redundancy:.3f} lies outside the study pools '
-                            f'({min(scores):.3f}..{max(scores):.3f}): the answer extrapolates.')
+                            f'({min(scores):.3f}..{max(scores):.3f}): every candidate is '
+                            'predicted as on the nearest of them.')
+        elif held:
+            warnings.append(f'{", ".join(held)}: never run on a pool of redundancy near '
+                            f'{redundancy:.3f}, so predicted as on the nearest pool run.')
         budgets = sorted({b for f in fits for b in f.budgets})
         if budget not in budgets:
             warnings.append(f'the study has no runs at budget {budget} (it has {budgets}): '
@@ -403,19 +425,23 @@ def leave_one_pool_out(rows, redundancy=None, ssl=(False, ), baselines=BASELINES
 
 
 def load_study(study_dir, auc_budget=None, score_pool=None):
-    """Study rows from a study dir: every ``results.json`` below it, with its config.
+    """Study rows from a study dir: every ``results.json`` below it, with its config, and
+    the runs its report joined from other studies' tables.
 
-    The layout the study runner writes is ``<study>/<experiment>/experiment.py`` and
+    The layout the study runner writes is ``<study>/<experiment>/<experiment>.py`` and
     ``<study>/<experiment>/seed_<s>/results.json``; any tree of ``al_train.py`` work
-    dirs works (the config is the one ``results.json`` names, else ``experiment.py``
-    of the parent folder). A run's pool is its train dataset's ``ann_file`` (name
-    without ``.txt``), its budget I-S the percent labeled of its first cycle and the
-    percent added by the next (whatever ``active_learning.unit`` was).
+    dirs works (the config is the one ``results.json`` names, else the experiment
+    folder's). A run's pool is its train dataset's ``ann_file`` (name without
+    ``.txt``), its budget I-S the percent labeled of its first cycle and the percent
+    added by the next (whatever ``active_learning.unit`` was). The ``study_table.csv``
+    of ``tools/al_study.py STUDY --report --tables ...`` also holds runs whose dirs are
+    elsewhere or gone; those with an experiment config in the study dir count too, with
+    the budget their ``budget`` tag names.
 
     Args:
         study_dir (str): the study's root.
-        auc_budget (str, optional): which B of ``results.json``'s ``auc`` to use;
-            default the largest every run reports.
+        auc_budget (str, optional): which B of the runs' AUC@B to use; default, per
+            budget I-S, the largest every run of that budget reports.
         score_pool (Callable[[dict], float], optional): dataset config -> redundancy
             score; default :func:`pool_redundancy`. Scores are cached in
             ``<study>/pool_redundancy.json`` by pool file and content.
@@ -425,20 +451,12 @@ def load_study(study_dir, auc_budget=None, score_pool=None):
     """
     if not osp.isdir(study_dir):
         raise FileNotFoundError(f'{study_dir} is not a study folder (nor a study table CSV).')
-    runs = []
-    for root, _, names in sorted(os.walk(study_dir)):
-        if 'results.json' in names:
-            with open(osp.join(root, 'results.json')) as f:
-                runs.append((root, json.load(f)))
-    runs = [(root, r) for root, r in runs if r.get('cycles')]
+    runs = _result_runs(study_dir)
+    runs += _table_runs(study_dir, {(osp.basename(osp.dirname(r['run'])), r['seed'])
+                                    for r in runs})
     if not runs:
         raise FileNotFoundError(f'No finished run (results.json with cycles) under {study_dir}.')
-    if auc_budget is None:
-        common = set.intersection(*({b for b, v in r['auc'].items() if v is not None}
-                                    for _, r in runs))
-        if not common:
-            raise ValueError(f'The runs under {study_dir} share no AUC@B budget.')
-        auc_budget = max(common, key=float)
+    chosen = _auc_budgets(runs, auc_budget, study_dir)
     scorer = score_pool or pool_redundancy
     # Cached scores name what scored them, so a change of embedding is not served stale.
     default_key = f'{DEFAULT_EMBEDDING}@{EMBEDDINGS[DEFAULT_EMBEDDING][1]}'
@@ -446,9 +464,8 @@ def load_study(study_dir, auc_budget=None, score_pool=None):
     cache_path = osp.join(study_dir, REDUNDANCY_CACHE)
     cache = json.load(open(cache_path)) if osp.isfile(cache_path) else {}
     rows, redundancy, pool_files = [], {}, {}
-    for root, result in runs:
-        cfg = Config.fromfile(_run_config(root, result))
-        dataset_cfg = cfg.train_dataloader.dataset
+    for run in runs:
+        dataset_cfg = Config.fromfile(run['config']).train_dataloader.dataset
         files = dataset_files(leaf_dataset_cfgs(dataset_cfg)[0])
         pool = osp.splitext(osp.basename(files.ann_file or files.img_dir.rstrip('/')))[0]
         pool_file = osp.abspath(files.ann_file or files.img_dir)
@@ -460,15 +477,72 @@ def load_study(study_dir, auc_budget=None, score_pool=None):
             if key not in cache:
                 cache[key] = float(scorer(dataset_cfg))
             redundancy[pool] = cache[key]
-        auc = result['auc'].get(auc_budget)
-        if auc is None:
+        b = chosen[run['budget']]
+        if run['auc'].get(b) is None:
             continue
-        rows.append(dict(pool=pool, budget=_run_budget(result['cycles']),
-                         method=result['method'], ssl=bool(result['ssl']), seed=result['seed'],
-                         auc=auc, miou=result['miou_at'].get(auc_budget),
-                         auc_budget=auc_budget, run=osp.relpath(root, study_dir)))
+        rows.append(dict(pool=pool, budget=run['budget'], method=run['method'],
+                         ssl=run['ssl'], seed=run['seed'], auc=run['auc'][b],
+                         miou=run['miou'].get(b), auc_budget=b, run=run['run']))
     atomic_write_json(cache_path, cache)
     return rows, redundancy
+
+
+def _result_runs(study_dir):
+    """The finished runs below ``study_dir`` (a ``results.json`` with cycles)."""
+    runs = []
+    for root, _, names in sorted(os.walk(study_dir)):
+        if 'results.json' not in names:
+            continue
+        with open(osp.join(root, 'results.json')) as f:
+            result = json.load(f)
+        if result.get('cycles'):
+            runs.append(dict(config=_run_config(root, result),
+                             budget=_run_budget(result['cycles']),
+                             method=result['method'], ssl=bool(result['ssl']),
+                             seed=result['seed'], auc=result['auc'], miou=result['miou_at'],
+                             run=osp.relpath(root, study_dir)))
+    return runs
+
+
+def _table_runs(study_dir, seen):
+    """Runs of the study's ``study_table.csv`` not in ``seen`` ((experiment, seed)) that
+    have a budget and an experiment config in the study dir (the 100 % rows have no
+    budget; controls from other studies' tables no config here)."""
+    path = osp.join(study_dir, TABLE_FILE)
+    if not osp.isfile(path):
+        return []
+    runs = []
+    for row in read_table_csv(path):
+        name, seed = row['experiment'], row['seed']
+        config = osp.join(study_dir, name, f'{name}.py')
+        if row.get('budget') is None or (name, seed) in seen or not osp.isfile(config):
+            continue
+        cfg = Config.fromfile(config)
+        source = row.get('source')
+        runs.append(dict(
+            config=config, budget=normal_budget(row['budget']),
+            method=cfg.active_learning.acquisition.type, ssl=bool(cfg.get('ssl')), seed=seed,
+            auc={k[len('auc@'):]: v for k, v in row.items() if k.startswith('auc@')},
+            miou={k[len('miou@'):]: v for k, v in row.items() if k.startswith('miou@')},
+            run=osp.join(osp.basename(osp.dirname(source)) if source else '', name,
+                         f'seed_{seed}')))
+    return runs
+
+
+def _auc_budgets(runs, auc_budget, study_dir):
+    """Budget I-S -> the B of AUC@B its runs are compared at."""
+    budgets = sorted({run['budget'] for run in runs})
+    if auc_budget is not None:
+        return dict.fromkeys(budgets, str(auc_budget))
+    chosen = {}
+    for budget in budgets:
+        common = set.intersection(*({b for b, v in run['auc'].items() if v is not None}
+                                    for run in runs if run['budget'] == budget))
+        if not common:
+            raise ValueError(f'The runs at budget {budget} under {study_dir} share no AUC@B '
+                             'budget; pick one with --auc-budget.')
+        chosen[budget] = max(common, key=float)
+    return chosen
 
 
 def pool_redundancy(dataset_cfg):
@@ -478,11 +552,12 @@ def pool_redundancy(dataset_cfg):
 
 def _run_config(root, result):
     named = result.get('config')
-    for path in (named, osp.join(osp.dirname(root), 'experiment.py')):
+    experiment = osp.dirname(root)
+    for path in (named, osp.join(experiment, f'{osp.basename(experiment)}.py')):
         if path and osp.isfile(path):
             return path
     raise FileNotFoundError(f'The run {root} names the config {named!r}, which does not exist, '
-                            'and its experiment folder has no experiment.py.')
+                            'and its experiment folder has no config of its name.')
 
 
 def _content_key(path):

@@ -16,12 +16,12 @@ from mmseg_al.analysis.curves import plot_curves  # noqa: E402
 from mmseg_al.analysis.study_table import (add_table_rows, by_seed, group_rows,  # noqa: E402
                                            mean_std, mode_collapse, paired_difference,
                                            read_study, ssl_gains, strategy_guide, study_runs,
-                                           study_table, supervised_setting, write_table_csv)
+                                           study_table, supervised_setting, TABLE_FILE,
+                                           write_table_csv)
 from mmseg_al.analysis.tsne import acquisition_points, plot_tsne  # noqa: E402
 from mmseg_al.fileio import atomic_write_text  # noqa: E402
 
 REPORT_FILE = 'report.md'
-TABLE_FILE = 'study_table.csv'
 REFERENCE = 'Random'
 TSNE_METHODS = ('Entropy', 'Coreset')
 

@@ -14,6 +14,7 @@ import numpy as np
 from mmseg_al.fileio import atomic_write_text
 
 STUDY_FILE = 'study.json'
+TABLE_FILE = 'study_table.csv'
 TAG_COLUMNS = ('pool', 'budget', 'method', 'ssl')
 DIAGNOSTIC_KEYS = ('near_duplicate', 'share_sequence', 'sequences', 'largest_sequence_share')
 # The columns of a table row that are not numbers.

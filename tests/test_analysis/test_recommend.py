@@ -129,6 +129,30 @@ def test_pools_of_unequal_difficulty_rank_candidates_by_their_gain():
     assert answer['margin_sd'] > 3 and answer['reference'] == 'Random'
 
 
+def test_a_candidate_is_not_extrapolated_beyond_its_own_pools():
+    """Entropy-SSL ran on two close redundant pools only, its gain falling 0.5 between
+    them (slope -10); extended to the diverse pool that line would give it +9 there.
+    It is held at its nearest pool's gain (0), below Coreset's +0.3, which ran everywhere."""
+    pools = {'diverse': 0.0, 'redundant': 0.9, 'very_redundant': 0.95}
+    gains = {('RandomAcquisition', False): {p: 0.0 for p in pools},
+             ('CoresetAcquisition', False): {p: 0.3 for p in pools},
+             ('EntropyAcquisition', True): {'redundant': 0.0, 'very_redundant': -0.5}}
+    rows = [dict(pool=pool, budget='10-10', method=method, ssl=ssl, seed=seed,
+                 auc=25.0 + gain + 0.05 * (seed - 1))
+            for (method, ssl), by_pool in gains.items() for pool, gain in by_pool.items()
+            for seed in (0, 1, 2)]
+    model = Recommender.fit(rows, pools)
+    assert model.fits['Entropy-SSL'].coef == pytest.approx([9, -10])
+    answer = model.recommend(0.0, '10-10', ssl=(False, True))
+    predicted = {p['candidate']: p['gain'] for p in answer['predictions']}
+    assert predicted == pytest.approx({'Coreset': 0.3, 'Random': 0.0, 'Entropy-SSL': 0.0})
+    assert answer['best']['candidate'] == 'Coreset'
+    assert any(w.startswith('Entropy-SSL: never run on a pool of redundancy near 0.000')
+               for w in answer['warnings'])
+    # Within its pools the fitted line holds.
+    assert model.fits['Entropy-SSL'].predict(0.925, '10-10')[0] == pytest.approx(-0.25)
+
+
 def test_without_random_the_most_run_candidate_is_the_reference():
     rows = [r for r in study_rows() if r['method'] != 'RandomAcquisition']
     rows += [dict(pool='elsewhere', budget='10-10', method='BALDAcquisition', ssl=False,
@@ -211,23 +235,32 @@ def test_table_csv_round_trip(tmp_path):
     assert candidate_name('EquALAcquisition', True) == 'EquAL-SSL'
 
 
-def test_load_study_reads_the_study_runner_layout(tmp_path, tiny_scenes):
-    """<study>/<experiment>/experiment.py + seed_<s>/results.json; pools scored once."""
-    study = tmp_path / 'study'
-    calls = []
+def _experiment_config(study, name, method, ann_file, data_root):
+    """``<study>/<name>/<name>.py`` as the study runner writes it (the parts read here)."""
+    experiment = study / name
+    experiment.mkdir(parents=True)
+    (experiment / f'{name}.py').write_text(
+        f"active_learning = dict(acquisition=dict(type={method!r}))\n"
+        f"train_dataloader = dict(dataset=dict(type='DigitScenesDataset', "
+        f"data_root={data_root!r}, ann_file={ann_file!r}, "
+        "data_prefix=dict(img_path='img_dir/train', seg_map_path='ann_dir/train')))\n")
+    return experiment
 
+
+def _scorer(calls):
     def scorer(dataset_cfg):
         calls.append(dataset_cfg['ann_file'])
         return 0.25 if dataset_cfg['ann_file'] == 'train.txt' else 0.75
+    return scorer
 
+
+def _runner_study(study, data_root):
+    """2 pools x 2 methods x seeds 0, 1 at 5-5, each run's results.json below its
+    experiment (its recorded config moved away since)."""
     for pool, ann_file in (('train', 'train.txt'), ('val', 'val.txt')):
         for method in ('RandomAcquisition', 'CoresetAcquisition'):
-            experiment = study / f'{method}_{pool}'
-            experiment.mkdir(parents=True)
-            (experiment / 'experiment.py').write_text(
-                f"train_dataloader = dict(dataset=dict(type='DigitScenesDataset', "
-                f"data_root={tiny_scenes!r}, ann_file={ann_file!r}, "
-                "data_prefix=dict(img_path='img_dir/train', seg_map_path='ann_dir/train')))\n")
+            experiment = _experiment_config(study, f'{method}_{pool}', method, ann_file,
+                                            data_root)
             for seed in (0, 1):
                 os.makedirs(experiment / f'seed_{seed}')
                 (experiment / f'seed_{seed}' / 'results.json').write_text(json.dumps(dict(
@@ -235,11 +268,51 @@ def test_load_study_reads_the_study_runner_layout(tmp_path, tiny_scenes):
                     cycles=[dict(percent_labeled=5.0, mIoU=10), dict(percent_labeled=10.0,
                                                                      mIoU=20)],
                     auc={'10': 0.75 + seed, '30': None}, miou_at={'10': 20.0, '30': None})))
-    rows, redundancy = load_study(str(study), score_pool=scorer)
+
+
+def test_load_study_reads_the_study_runner_layout(tmp_path, tiny_scenes):
+    """<study>/<experiment>/<experiment>.py + seed_<s>/results.json; pools scored once."""
+    study, calls = tmp_path / 'study', []
+    _runner_study(study, tiny_scenes)
+    rows, redundancy = load_study(str(study), score_pool=_scorer(calls))
     assert redundancy == {'train': 0.25, 'val': 0.75}
     assert sorted(calls) == ['train.txt', 'val.txt']
     assert len(rows) == 8 and {r['budget'] for r in rows} == {'5-5'}
     assert {r['auc_budget'] for r in rows} == {'10'} and not any(r['ssl'] for r in rows)
     assert osp.isfile(study / 'pool_redundancy.json')
-    load_study(str(study), score_pool=scorer)
+    load_study(str(study), score_pool=_scorer(calls))
     assert len(calls) == 2  # cached by pool file and content
+
+
+def test_load_study_counts_the_runs_its_report_joined_from_other_tables(tmp_path,
+                                                                       tiny_scenes):
+    """A report with --tables writes study_table.csv with runs whose dirs are elsewhere:
+    those with an experiment config in the study count once, at their budget's largest
+    common AUC@B; the 100 % rows and controls without a config do not."""
+    from mmseg_al.analysis.study_table import write_table_csv
+    study = tmp_path / 'study'
+    _runner_study(study, tiny_scenes)
+    _experiment_config(study, 'Entropy_train_10-10', 'EntropyAcquisition', 'train.txt',
+                       tiny_scenes)
+    other = 'docs/study/other/study_table.csv'
+    joined = dict(experiment='Entropy_train_10-10', pool='P', budget='10-10', method='Entropy',
+                  ssl='sup', source=other)
+    write_table_csv([
+        # a run that also has its results.json here: read once, from the results
+        dict(experiment='RandomAcquisition_train', seed=0, pool='P', budget='5-5',
+             method='Random', ssl='sup', **{'auc@10': 99.0}),
+        dict(joined, seed=0, **{'auc@30': 5.0, 'auc@50': 9.0, 'miou@50': 60.0}),
+        dict(joined, seed=1, **{'auc@30': 5.5, 'auc@50': 9.5, 'miou@50': 61.0}),
+        dict(experiment='full_train', seed=0, pool='P', method='100%', **{'miou@100': 70.0}),
+        dict(experiment='Random-MCD_train', seed=0, pool='P', budget='10-10',
+             method='Random-MCD', **{'auc@50': 8.0}),
+    ], str(study / 'study_table.csv'))
+    rows, _ = load_study(str(study), score_pool=_scorer([]))
+    assert len(rows) == 10
+    assert [r['auc'] for r in rows if r['method'] == 'RandomAcquisition' and r['seed'] == 0
+            and r['pool'] == 'train'] == [0.75]
+    entropy = [r for r in rows if r['method'] == 'EntropyAcquisition']
+    assert [(r['budget'], r['auc_budget'], r['auc'], r['miou'], r['ssl']) for r in entropy] == [
+        ('10-10', '50', 9.0, 60.0, False), ('10-10', '50', 9.5, 61.0, False)]
+    assert entropy[0]['run'] == osp.join('other', 'Entropy_train_10-10', 'seed_0')
+    assert {r['auc_budget'] for r in rows if r['budget'] == '5-5'} == {'10'}

@@ -43,7 +43,7 @@ def test_recommend_prints_score_choice_and_what_it_rests_on(tiny_scenes, tool, t
     assert f'colour    {score:.3f}' in out and 'sequences' in out
     assert 'Recommended: CoresetAcquisition without SSL' in out
     assert 'Coreset-SSL' not in out
-    assert f'Rests on: {study}: 12 runs' in out
+    assert f'Rests on: {osp.relpath(study)}: 12 runs' in out
     tool('recommend').main([CONFIG, '--budget', '10-10', '--ssl', '--study', study,
                             *_pool_options(tiny_scenes)])
     assert 'Recommended: CoresetAcquisition with SSL' in capsys.readouterr().out
@@ -56,10 +56,10 @@ def test_default_study_is_the_committed_digit_study(tiny_scenes, tool, capsys):
     assert pools == {'pool0f', 'pool11f', 'pool21f', 'poolaug'}
     assert len({(r['pool'], r['budget'], r['method'], r['ssl'], r['seed'])
                 for r in rows}) == len(rows)
-    # Every candidate ran at 10-10, so with SSL as an option all rows compete.
+    # Every candidate ran at 10-10, so asked there with SSL as an option all rows compete.
     tool('recommend').main([CONFIG, '--budget', '10-10', '--ssl', *_pool_options(tiny_scenes)])
     out = capsys.readouterr().out
-    assert f'Rests on: {DEFAULT_STUDY}: {len(rows)} runs' in out
+    assert f'Rests on: {osp.relpath(DEFAULT_STUDY)}: {len(rows)} runs' in out
     methods = {r['method'] for r in rows}
     assert any(f'Recommended: {m} with' in out for m in methods)
     tool('recommend').main(['--validate'])
@@ -94,13 +94,13 @@ def test_export_a_study_folder_as_a_table(tiny_scenes, tool, tmp_path, capsys):
         for method in ('RandomAcquisition', 'CoresetAcquisition'):
             experiment = tmp_path / 'study' / f'{method}_{name}'
             experiment.mkdir(parents=True)
-            (experiment / 'experiment.py').write_text(
+            (experiment / f'{experiment.name}.py').write_text(
                 f"train_dataloader = dict(dataset=dict(type='DigitScenesDataset', "
                 f"data_root={tiny_scenes!r}, ann_file={str(tmp_path / f'{name}.txt')!r}, "
                 "data_prefix=dict(img_path='img_dir/train', seg_map_path='ann_dir/train')))\n")
             (experiment / 'seed_0').mkdir()
             (experiment / 'seed_0' / 'results.json').write_text(json.dumps(dict(
-                config=str(experiment / 'experiment.py'), method=method, ssl=None, seed=0,
+                config=str(experiment / f'{experiment.name}.py'), method=method, ssl=None, seed=0,
                 cycles=[dict(percent_labeled=10.0, mIoU=10), dict(percent_labeled=20.0, mIoU=12)],
                 auc={'20': 1.1}, miou_at={'20': 12.0})))
     table = str(tmp_path / 'table.csv')
