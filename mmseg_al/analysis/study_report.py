@@ -48,13 +48,14 @@ def _label(method, ssl, ssl_off):
     return method if ssl in (None, ssl_off) else f'{method}-{ssl}'
 
 
-def paper_table(rows, full_rows, reference=REFERENCE):
+def paper_table(rows, full_rows, ssl_off, reference=REFERENCE):
     """The paper's layout for one pool and budget as markdown.
 
-    One row per method × SSL: AUC@B and mIoU@B (mean ± std over seeds) for each report
-    budget, the best mean per column in bold, and the paired difference to the
-    reference method with the same SSL setting (mean ± std over shared seeds); then the
-    fully supervised rows (``full_rows``: budget-less experiments of the pool).
+    One row per method × SSL, supervised first (``ssl_off``: the ``ssl`` tag that means
+    supervised, see ``supervised_setting``): AUC@B and mIoU@B (mean ± std over seeds)
+    for each report budget, the best mean per column in bold, and the paired difference
+    to the reference method with the same SSL setting (mean ± std over shared seeds);
+    then the fully supervised rows (``full_rows``: budget-less experiments of the pool).
     """
     budgets = sorted({k.split('@')[1] for r in rows for k in r if k.startswith('auc@')},
                      key=float)
@@ -68,9 +69,8 @@ def paper_table(rows, full_rows, reference=REFERENCE):
             for c in columns}
     table = []
     for (method, ssl), group in sorted(groups.items(), key=lambda item: (
-            ssl_values.index(item[0][1]) if item[0][1] in ssl_values else 0, item[0][0])):
-        row = {'method': _label(method, ssl, ssl_values[0] if ssl_values else None),
-               'seeds': len(group)}
+            item[0][1] not in (None, ssl_off), _index(ssl_values, item[0][1]), item[0][0])):
+        row = {'method': _label(method, ssl, ssl_off), 'seeds': len(group)}
         for c in columns:
             mean, std = stats[(method, ssl)][c]
             row[c.replace('auc', 'AUC').replace('miou', 'mIoU')] = _fmt(
@@ -143,20 +143,21 @@ def _tsne_plots(study_dir, study, pools, budgets, ssl_off):
     for pool in pools:
         panels = {}
         for method in methods:
-            experiment = next((e for e in study['experiments'] if e['tags'].get('pool') == pool
-                               and e['tags'].get('method') == method
-                               and e['tags'].get('ssl') in (None, ssl_off)
-                               and e['tags'].get('budget') == (budgets[0] if budgets else None)),
-                              None)
-            if experiment is None:
+            candidates = [e for e in study['experiments'] if e['tags'].get('pool') == pool
+                          and e['tags'].get('method') == method
+                          and e['tags'].get('budget') == (budgets[0] if budgets else None)]
+            if not candidates:
                 continue
+            # The supervised run; an SSL-only study shows its SSL run.
+            experiment = min(candidates,
+                             key=lambda e: e['tags'].get('ssl') not in (None, ssl_off))
             run_dir = osp.join(study_dir, experiment['name'], f'seed_{seed}')
             cycles = sorted(int(d.split('_')[1]) for d in os.listdir(run_dir)
                             if d.startswith('cycle_') and osp.isfile(
                                 osp.join(run_dir, d, 'selection.json'))) if osp.isdir(
                                     run_dir) else []
             if cycles:
-                panels[method] = [(f'acquisition {k + 1}', acquisition_points(
+                panels[_label(method, experiment['tags'].get('ssl'), ssl_off)] = [(f'acquisition {k + 1}', acquisition_points(
                     osp.join(run_dir, f'cycle_{k}'))) for k in dict.fromkeys(
                         (cycles[0], cycles[-1]))]
         if panels and any(p is not None for v in panels.values() for _, p in v):
@@ -271,7 +272,7 @@ def write_study_report(study_dir, tables=()):
             cell = [r for r in rows if r['pool'] == pool and r['budget'] == budget]
             if not cell:
                 continue
-            lines += [f'## {pool}, budget {budget}', '', paper_table(cell, full), '']
+            lines += [f'## {pool}, budget {budget}', '', paper_table(cell, full, ssl_off), '']
             if (pool, budget) in curves:
                 lines += [f'![learning curves]({curves[(pool, budget)]})', '']
     gains = ssl_gains(rows, 'auc', ssl_off)

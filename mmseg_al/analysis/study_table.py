@@ -107,12 +107,15 @@ def _parse_cell(key, value):
 
 
 def supervised_setting(experiments):
-    """The ``ssl`` tag that means supervised: that of the first experiment with a budget.
+    """The ``ssl`` tag that means supervised: that of the experiments with a budget that
+    train without SSL (``ssl_model`` None in study.json).
 
-    A study's grid lists supervised first (``ssl=dict(sup=..., SSL=...)``); a study
-    without an SSL axis (tag None) ran supervised too.
+    None when they have no ``ssl`` tag (a study without an SSL axis) or when every
+    experiment trains with SSL (a study of the SSL half of a grid: its rows are then
+    labelled e.g. Coreset-SSL, as in the grid's report).
     """
-    values = [e['tags'].get('ssl') for e in experiments if e['tags'].get('budget') is not None]
+    values = [e['tags'].get('ssl') for e in experiments
+              if e['tags'].get('budget') is not None and not e.get('ssl_model')]
     return next((v for v in values if v is not None), None)
 
 

@@ -99,6 +99,11 @@ def _per_optimizer_schedulers(cfg, extra_optims, extra_schedulers):
     return schedulers
 
 
+def ssl_model_type(cfg):
+    """The SSL segmentor a config trains with (``ssl.model.type``); None when supervised."""
+    return (cfg.get('ssl') or {}).get('model', {}).get('type')
+
+
 def apply_ssl(cfg):
     """Return the SSL version of one cycle's Runner config, or ``cfg`` itself if it has no ``ssl``.
 

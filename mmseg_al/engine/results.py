@@ -2,6 +2,7 @@
 import os.path as osp
 
 from mmseg_al.analysis.curves import plot_curves
+from mmseg_al.datasets.ssl_dataloader import ssl_model_type
 from mmseg_al.evaluation.budget_metrics import budget_summary
 from mmseg_al.evaluation.per_class_iou import ALL_CLASSES_MIOU, PER_CLASS_PREFIX
 from mmseg_al.fileio import atomic_write_json
@@ -34,7 +35,7 @@ def experiment_results(cfg, al_cfg, state):
     return dict(
         config=cfg.filename,
         method=al_cfg['acquisition']['type'],
-        ssl=(cfg.get('ssl') or {}).get('model', {}).get('type'),
+        ssl=ssl_model_type(cfg),
         seed=state.seed,
         cycles=cycles,
         auc=auc,

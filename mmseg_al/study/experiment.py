@@ -6,6 +6,7 @@ from typing import Dict, List
 
 from mmengine.config import Config
 
+from mmseg_al.datasets.ssl_dataloader import ssl_model_type
 from mmseg_al.engine.al_loop import AL_DEFAULTS
 from mmseg_al.fileio import atomic_write_text
 
@@ -66,7 +67,10 @@ class Experiment:
             atomic_write_text(path, text)
         return path
 
-    def num_cycles(self, config_path):
-        """K, the number of acquisitions, as al_train.py will read it."""
+    def read_settings(self, config_path):
+        """K, the number of acquisitions, as al_train.py will read it, and the SSL
+        segmentor the runs train with (None: supervised; the report tells SSL from
+        supervised by it, as an ``ssl`` tag is only a name)."""
         cfg = Config.fromfile(config_path)
-        return int({**AL_DEFAULTS, **cfg.get('active_learning', {})}['num_cycles'])
+        return (int({**AL_DEFAULTS, **cfg.get('active_learning', {})}['num_cycles']),
+                ssl_model_type(cfg))

@@ -147,11 +147,12 @@ class Study:
             refresh (bool): rewrite configs and study.json that exist (to run the study);
                 False keeps them, to look at the study as it was run.
         """
-        runs = []
+        runs, ssl_models = [], []
         for experiment in self.experiments:
             directory = osp.join(self.work_dir, experiment.name)
             config = experiment.write_config(directory, refresh)
-            num_cycles = experiment.num_cycles(config)
+            num_cycles, ssl_model = experiment.read_settings(config)
+            ssl_models.append(ssl_model)
             runs += [Run(experiment.name, seed, config, osp.join(directory, f'seed_{seed}'),
                          num_cycles, dict(experiment.tags)) for seed in self.seeds]
         study_file = osp.join(self.work_dir, STUDY_FILE)
@@ -160,5 +161,6 @@ class Study:
         atomic_write_json(study_file, dict(
             name=self.name, config=self.config_file, seeds=self.seeds, report=self.report,
             written=time.strftime('%Y-%m-%d %H:%M:%S'),
-            experiments=[dict(name=e.name, tags=e.tags) for e in self.experiments]))
+            experiments=[dict(name=e.name, tags=e.tags, ssl_model=ssl_model)
+                         for e, ssl_model in zip(self.experiments, ssl_models)]))
         return runs

@@ -43,7 +43,8 @@ def study_dir(tmp_path):
     for (method, ssl), per_seed in CURVES.items():
         name = f'{method}_{ssl}_P_2-2'
         experiments.append(dict(name=name, tags=dict(method=method, ssl=ssl, pool='P',
-                                                     budget='2-2')))
+                                                     budget='2-2'),
+                                ssl_model='S4GANSegmentor' if ssl == 'SSL' else None))
         for seed, mious in enumerate(per_seed):
             # Random's seed 1 was resumed on another machine after its first cycle.
             cpus = ('CPU A', 'CPU B') if (method, ssl, seed) == ('Random', 'sup', 1) else ('CPU A',)
@@ -112,7 +113,7 @@ def test_paper_table_marks_the_best_and_lists_the_full_rows(study_dir):
     rows = study_table(study_dir)
     cell = [r for r in rows if r['budget'] == '2-2']
     full = [r for r in rows if r['budget'] is None]
-    table = paper_table(cell, full)
+    table = paper_table(cell, full, 'sup')
     lines = table.splitlines()
     coreset = next(line for line in lines if line.startswith('| Coreset |'))
     assert f'**{np.mean([40, 42]):.2f} ± {np.std([40, 42]):.2f}**' in coreset  # best mIoU@30
@@ -133,6 +134,25 @@ def test_mode_collapse_and_report(study_dir):
     for png in ('curves_P_2-2.png', 'mode_collapse_2-2.png'):
         assert osp.getsize(study_dir / png) > 0
     assert osp.isfile(study_dir / 'study_table.csv')
+
+
+def test_a_study_whose_runs_all_train_with_ssl_labels_them_as_ssl(tmp_path):
+    """A study of a grid's SSL half tags its experiments ssl='SSL' like the grid does; its
+    rows must not read as supervised ones, as the first ssl tag of the study would say."""
+    experiments = []
+    for method in ('Random', 'Coreset'):
+        name = f'{method}_SSL_P_2-2'
+        experiments.append(dict(name=name, ssl_model='S4GANSegmentor',
+                                tags=dict(method=method, ssl='SSL', pool='P', budget='2-2')))
+        for seed, mious in enumerate(CURVES[(method, 'sup')]):
+            write_run(tmp_path, name, seed, mious)
+    (tmp_path / 'study.json').write_text(json.dumps(dict(
+        name='ssl_half', config='s.py', seeds=[0, 1], experiments=experiments)))
+    report = open(write_study_report(str(tmp_path))).read()
+    assert '| Coreset-SSL | 2 |' in report and '| Random-SSL | 2 |' in report
+    assert not [line for line in report.splitlines() if line.startswith(('| Coreset |',
+                                                                         '| Random |'))]
+    assert '| P | 2-2 | SSL | Coreset |' in report  # the guide's cell is the SSL one
 
 
 def test_tsne_points_mark_labeled_unlabeled_and_picked(tmp_path):

@@ -57,6 +57,9 @@ def test_grid_is_the_product_of_the_axes_plus_the_explicit_experiments(tmp_path)
     study_json = json.load(open(tmp_path / 'out' / 'study.json'))
     assert study_json['seeds'] == [0, 3] and study_json['experiments'][4]['tags'] == {
         'method': '100%'}
+    # What each experiment trains with, read from its config: the report's supervised rows.
+    assert [e['ssl_model'] for e in study_json['experiments']] == [
+        None, 'S4GANSegmentor', None, 'S4GANSegmentor', None]
 
 
 @pytest.mark.parametrize('text, message', [
