@@ -149,7 +149,9 @@ def test_every_shipped_study_expands_into_loadable_runs(name, tmp_path):
     # Random, Entropy, Coreset and the 100 % row of Pool-21f:
     ('digits_ssl_pool21f', 'digits_redundancy_core', {'_sup_': '_'}, 4),
     # the 100 % rows of Pool-0f and Pool-21f:
-    ('digits_low_budget', 'digits_redundancy_core', {}, 2)])
+    ('digits_low_budget', 'digits_redundancy_core', {}, 2),
+    # BALD-SSL on Pool-0f, beside its Random-MCD-SSL control:
+    ('digits_mcd_ssl_pool0f', 'digits_methods_ssl_pool0f', {}, 1)])
 def test_studies_that_reuse_runs_give_them_the_source_studys_configs(study, source, rename,
                                                                       expected, tmp_path):
     """The study docs copy these runs between study dirs; the runner then skips them."""
