@@ -200,8 +200,12 @@ def _cell_order(pools, budgets, ssl_off):
     return key
 
 
-def _coverage(rows, study, cell_order, ssl_off):
-    """Which experiments of the study have results: one line per (pool, budget, SSL)."""
+def _cell_coverage(rows, study, ssl_off):
+    """Per (pool, budget, ssl) cell: the study's experiments with results, and those without.
+
+    An experiment run for only some of the study's seeds is listed with results, its seed
+    count beside it.
+    """
     seeds = defaultdict(set)
     for row in rows:
         seeds[row['experiment']].add(row['seed'])
@@ -215,6 +219,11 @@ def _coverage(rows, study, cell_order, ssl_off):
             ran.append(label if have == len(study['seeds']) else f'{label} ({have} seeds)')
         else:
             missing.append(label)
+    return cells
+
+
+def _coverage(cells, cell_order):
+    """Which experiments of the study have results: one line per (pool, budget, SSL)."""
     return _md_table(['pool', 'budget', 'ssl', 'with results', 'not run'],
                      [dict(pool=pool, budget=budget, ssl=ssl, **{
                          'with results': ', '.join(ran) or None,
@@ -242,6 +251,7 @@ def write_study_report(study_dir, tables=()):
     budgets = _order(t.get('budget') for t in tags)
     ssl_off = supervised_setting(study['experiments'])
     cell_order = _cell_order(pools, budgets, ssl_off)
+    coverage = _cell_coverage(rows, study, ssl_off)
     runs = len(study['experiments']) * len(study['seeds'])
     in_grid = {e['name'] for e in study['experiments']}
     lines = [f'# Study {study["name"]}', '',
@@ -257,7 +267,7 @@ def write_study_report(study_dir, tables=()):
                   f'`source` column; {outside} of them outside this grid): ' +
                   ', '.join(f'`{osp.relpath(t)}`' for t in tables) +
                   '. Their curves, mode collapse and t-SNE are in those studies\' reports.', '',
-                  '## Coverage', '', _coverage(rows, study, cell_order, ssl_off), '']
+                  '## Coverage', '', _coverage(coverage, cell_order), '']
     if differing:
         lines += ['## Runs read twice with other results', '',
                   'The same experiment config and seed in two sources (runs repeat bit for '
@@ -321,13 +331,17 @@ def write_study_report(study_dir, tables=()):
         lines += ['## Strategy guide (computed from this study)', '',
                   'Per (pool, budget, SSL) cell, by AUC at the budget\'s largest report '
                   'budget: the winner, its margin over the runner-up, and whether the '
-                  'margin exceeds the seed spread (the larger std of the two).', '',
+                  'margin exceeds the seed spread (the larger std of the two). "not run": '
+                  'methods of the cell without results, which the contest leaves out.', '',
                   _md_table(['pool', 'budget', 'ssl', 'winner', 'AUC', 'runner-up', 'margin',
-                             'spread', 'clear?', 'seeds'],
+                             'spread', 'clear?', 'seeds', 'not run'],
                             [dict(c, AUC=f'{c["winner_mean"]:.2f}', **{
                                 'runner-up': c['runner_up'], 'margin': f'{c["margin"]:.2f}',
                                 'spread': f'{c["spread"]:.2f}',
-                                'clear?': 'yes' if c['clear'] else 'no'}) for c in guide]), '']
+                                'clear?': 'yes' if c['clear'] else 'no',
+                                'not run': ', '.join(coverage.get(
+                                    (c['pool'], c['budget'], c['ssl']), ((), ()))[1]) or None})
+                             for c in guide]), '']
     path = osp.join(study_dir, REPORT_FILE)
     atomic_write_text(path, '\n'.join(lines))
     return path

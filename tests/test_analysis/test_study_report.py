@@ -136,6 +136,18 @@ def test_mode_collapse_and_report(study_dir):
     assert osp.isfile(study_dir / 'study_table.csv')
 
 
+def test_the_guide_names_the_methods_a_cell_has_not_run(study_dir):
+    """A winner drawn from part of a cell says which methods the contest left out."""
+    report = open(write_study_report(str(study_dir))).read()
+    assert next(line for line in report.splitlines()
+                if line.startswith('| P | 2-2 | sup |')).endswith('| 2 | - |')
+    import shutil
+    shutil.rmtree(study_dir / 'Coreset_sup_P_2-2')
+    report = open(write_study_report(str(study_dir))).read()
+    row = next(line for line in report.splitlines() if line.startswith('| P | 2-2 | sup |'))
+    assert row.startswith('| P | 2-2 | sup | Entropy |') and row.endswith('| 2 | Coreset |')
+
+
 def test_a_study_whose_runs_all_train_with_ssl_labels_them_as_ssl(tmp_path):
     """A study of a grid's SSL half tags its experiments ssl='SSL' like the grid does; its
     rows must not read as supervised ones, as the first ssl tag of the study would say."""
