@@ -1,6 +1,7 @@
 """The study table, paper tables, strategy guide and report on a synthetic study dir."""
 import json
 import os.path as osp
+import shutil
 
 import numpy as np
 import pytest
@@ -141,7 +142,6 @@ def test_the_guide_names_the_methods_a_cell_has_not_run(study_dir):
     report = open(write_study_report(str(study_dir))).read()
     assert next(line for line in report.splitlines()
                 if line.startswith('| P | 2-2 | sup |')).endswith('| 2 | - |')
-    import shutil
     shutil.rmtree(study_dir / 'Coreset_sup_P_2-2')
     report = open(write_study_report(str(study_dir))).read()
     row = next(line for line in report.splitlines() if line.startswith('| P | 2-2 | sup |'))
@@ -219,7 +219,6 @@ def _sub_study_table(tmp_path, rows):
 @pytest.fixture
 def study_missing_a_run(study_dir):
     """The synthetic study without its Coreset seed-1 run dir (a sub-study ran it)."""
-    import shutil
     shutil.rmtree(study_dir / 'Coreset_sup_P_2-2' / 'seed_1')
     return study_dir
 
@@ -259,7 +258,6 @@ def test_a_run_read_twice_keeps_its_first_results_and_shows_the_other(study_dir,
 
 def test_a_100_percent_run_read_twice_is_shown_by_its_miou(study_dir, tmp_path):
     """A one-cycle run records an AUC of 0 (no area): the two readings differ in mIoU."""
-    import shutil
     shutil.rmtree(study_dir / 'full_P' / 'seed_1')
     tables = []
     for name, miou in (('a', 52.0), ('b', 49.5)):
