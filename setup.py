@@ -16,6 +16,8 @@ setup(
     long_description=Path(__file__).with_name('README.md').read_text(),
     long_description_content_type='text/markdown',
     packages=find_packages(include=['mmseg_al', 'mmseg_al.*']),
+    # The recommender's default evidence (studies shipped with the package).
+    package_data={'mmseg_al.recommend': ['data/*.csv', 'data/*.json']},
     python_requires='>=3.10',
     install_requires=read_requirements('runtime.txt'),
     extras_require={

@@ -1,6 +1,6 @@
 """The few shims this torch / mmcv-lite / mmseg combination needs, applied once.
 
-Each shim fixes a verified breakage (1-3) or a measured cost (4) of the pinned stack
+Each shim fixes a verified breakage (1-3, 5) or a measured cost (4) of the pinned stack
 (see README, "Compatibility"):
 
 1. mmcv-lite ships no compiled ``mmcv._ext``, yet mmseg 1.2.2 imports ``mmcv.ops``
@@ -15,11 +15,19 @@ Each shim fixes a verified breakage (1-3) or a measured cost (4) of the pinned s
 4. mmengine formats a runner's config with yapf each time it logs, dumps or
    checkpoints it (about 7 times a runner, 0.3 s each for an AL config). The
    formatting of one text never changes, so we remember it.
+5. mmengine 0.10.7 finds the package behind a ``mmseg::`` config path with
+   ``pkg_resources``, which the setuptools pip installs for torch (84.x here) no
+   longer ships. We answer the same two questions (installed? where?) with
+   ``importlib.metadata``, so ``_base_ = ['mmseg::_base_/models/...']`` loads
+   whatever setuptools is installed.
 """
 import builtins
 import functools
 import importlib.machinery
+import importlib.metadata
+import importlib.util
 import os
+import os.path as osp
 import sys
 import types
 
@@ -92,6 +100,19 @@ def init_cpu_distributed():
         dist.init_process_group('gloo')
 
 
+def init_distributed(dist_cfg):
+    """Start the process group of a torchrun launch before the driver's first barrier.
+
+    With CUDA, mmengine's own initialisation (``env_cfg.dist_cfg``, nccl by default;
+    it also selects the GPU of ``LOCAL_RANK``); without, gloo (shim 3).
+    """
+    if torch.cuda.is_available():
+        from mmengine.dist import init_dist
+        init_dist('pytorch', **dist_cfg)
+    else:
+        init_cpu_distributed()
+
+
 def shutdown_distributed():
     """Leave the process group together: a gloo process exiting while its peers still
     talk to it can abort at interpreter shutdown ("terminate called without an active
@@ -151,11 +172,54 @@ def memoize_config_formatting():
     config_module.FormatCode = memoized
 
 
+def _module_dirs(package):
+    """Directories of the top-level modules a distribution (or a module) provides."""
+    try:
+        top_level = importlib.metadata.distribution(package).read_text('top_level.txt') or ''
+    except importlib.metadata.PackageNotFoundError:
+        top_level = ''
+    # A module on the path also counts, as in mmengine (e.g. one found via PYTHONPATH).
+    for name in [package] + top_level.split():
+        spec = importlib.util.find_spec(name) if name.isidentifier() else None
+        if spec is not None and spec.origin is not None:
+            yield osp.dirname(spec.origin)
+
+
+def is_installed(package):
+    """mmengine's ``is_installed`` without ``pkg_resources`` (shim 5)."""
+    return next(_module_dirs(package), None) is not None
+
+
+def get_installed_path(package):
+    """mmengine's ``get_installed_path`` without ``pkg_resources``: the directory of the
+    module a distribution installs, e.g. ``mmsegmentation`` -> ``.../site-packages/mmseg``
+    (shim 5)."""
+    path = next(_module_dirs(package), None)
+    if path is None:
+        raise importlib.metadata.PackageNotFoundError(package)
+    return path
+
+
+def find_packages_without_pkg_resources():
+    """Give mmengine's config loader (and its hub) our package look-up (shim 5)."""
+    from mmengine import utils
+    from mmengine.config import config as config_module
+    from mmengine.utils import package_utils
+    # Modules that bound the functions by name; mmengine.hub, imported later, binds ours.
+    modules = [package_utils, utils, config_module, sys.modules.get('mmengine.hub.hub')]
+    for module in filter(None, modules):
+        for name, function in (('is_installed', is_installed),
+                               ('get_installed_path', get_installed_path)):
+            if hasattr(module, name):
+                setattr(module, name, function)
+
+
 def apply():
     """Apply the process-wide shims once; safe to call again."""
     install_mmcv_ext_placeholder()
     allow_mmengine_checkpoint_globals()
     memoize_config_formatting()
+    find_packages_without_pkg_resources()
     # Many small CPU ops are faster single-threaded per process under torchrun.
     if os.environ.get('LOCAL_WORLD_SIZE', '1') != '1' and not torch.cuda.is_available():
         torch.set_num_threads(max(1, (os.cpu_count() or 1) // int(os.environ['LOCAL_WORLD_SIZE'])))

@@ -40,4 +40,6 @@ LOG_PROCESSORS = _child('log_processor', mmseg_registry.LOG_PROCESSORS)
 INFERENCERS = _child('inferencer', mmseg_registry.INFERENCERS)
 
 # Acquisition functions: built by the cycle driver from ``active_learning.acquisition``.
-ACQUISITIONS = Registry('acquisition', scope='mmseg_al', locations=['mmseg_al.acquisition'])
+# ``Auto`` lives with the recommender it asks, a floor above the acquisitions.
+ACQUISITIONS = Registry('acquisition', scope='mmseg_al',
+                        locations=['mmseg_al.acquisition', 'mmseg_al.recommend'])

@@ -1,3 +1,5 @@
+import os
+
 import numpy as np
 import pytest
 import torch
@@ -59,3 +61,34 @@ def test_config_formatting_is_memoized_and_unchanged():
         split_before_expression_after_opening_paren=True))[0]
     cfg.work_dir = 'b'
     assert "work_dir = 'b'" in cfg.pretty_text
+
+
+def test_mmseg_scope_configs_load_without_pkg_resources(tmp_path):
+    """``_base_ = ['mmseg::...']`` finds mmseg's shipped configs (mmengine 0.10.7 asks
+    pkg_resources, which current setuptools no longer ships)."""
+    import mmseg
+    config = tmp_path / 'segformer.py'
+    config.write_text("_base_ = ['mmseg::_base_/models/segformer_mit-b0.py']\n"
+                      'model = dict(decode_head=dict(num_classes=11))\n')
+    cfg = Config.fromfile(str(config))
+    assert cfg.model.backbone.type == 'MixVisionTransformer'
+    assert cfg.model.decode_head.num_classes == 11 and cfg.model.decode_head.channels == 256
+    assert compat.get_installed_path('mmsegmentation') == os.path.dirname(mmseg.__file__)
+
+
+def test_package_lookup_answers_as_mmengine_does(tmp_path, monkeypatch):
+    assert compat.is_installed('mmsegmentation') and compat.is_installed('mmcv-lite')
+    assert not compat.is_installed('mmdet') and not compat.is_installed('no-such-package')
+    with pytest.raises(ModuleNotFoundError, match='mmdet is not installed'):
+        Config.fromfile(str(_write(tmp_path / 'det.py', "_base_ = ['mmdet::_base_/x.py']\n")))
+    # A module found on the path, with no distribution, counts too (e.g. via PYTHONPATH).
+    _write(tmp_path / 'onpath' / 'localpkg' / '__init__.py', '')
+    monkeypatch.syspath_prepend(str(tmp_path / 'onpath'))
+    assert compat.is_installed('localpkg')
+    assert compat.get_installed_path('localpkg') == str(tmp_path / 'onpath' / 'localpkg')
+
+
+def _write(path, text):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path

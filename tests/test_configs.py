@@ -13,6 +13,7 @@ from mmseg_al.datasets.manifest import MANIFEST_FILE, FrameInfo, SequenceManifes
 from mmseg_al.datasets.preparation import (check_dataset_prepared, dataset_files,
                                            leaf_dataset_cfgs)
 from mmseg_al.datasets.ssl_dataloader import apply_ssl
+from mmseg_al.engine.cycle_schedule import check_stretchable
 from mmseg_al.registry import DATASETS, MODELS
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -141,3 +142,26 @@ def test_s4gan_self_training_threshold_is_the_originals_per_dataset():
         cfg = Config.fromfile(osp.join(REPO_ROOT, path))
         expected = 0.7 if 'cityscapes' in path else 0.6
         assert cfg.ssl.model.semi_train_cfg.st_threshold == expected, path
+
+
+STUDY_CONFIGS = [p for p in LEAF_CONFIGS
+                 if any(name in osp.basename(p) for name in ('a2d2', 'cityscapes', 'voc'))]
+
+
+@pytest.mark.parametrize('path', STUDY_CONFIGS)
+def test_study_configs_train_each_cycle_as_the_authors_did(path):
+    # docs/configs.md, "How long a cycle trains": 100 epochs of the labeled images per
+    # cycle at batch 8, the backbone back to its ImageNet weights every cycle; SGD lr 1e-3,
+    # 10x on the head, poly decay 0.9 stretched over the cycle.
+    cfg = Config.fromfile(osp.join(REPO_ROOT, path))
+    assert cfg.active_learning.epochs_per_cycle == 100
+    assert cfg.active_learning.training == 'reset_backbone'
+    assert cfg.train_dataloader.batch_size == 8
+    assert cfg.model.backbone.init_cfg.type == 'Pretrained'
+    optimizer = cfg.optim_wrapper.optimizer
+    assert (optimizer.type, optimizer.lr, optimizer.momentum, optimizer.weight_decay) == (
+        'SGD', 1e-3, 0.9, 5e-4)
+    assert cfg.optim_wrapper.paramwise_cfg.custom_keys.decode_head.lr_mult == 10.0
+    [poly] = cfg.param_scheduler
+    assert (poly.type, poly.power, poly.end) == ('PolyLR', 0.9, cfg.train_cfg.max_iters)
+    check_stretchable(cfg)

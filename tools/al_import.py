@@ -13,8 +13,9 @@ Examples:
 import argparse
 import sys
 
-from mmseg_al.annotation import FORMATS, AnnotationError, import_labels
+from mmseg_al.annotation import FORMATS, AnnotationError
 from mmseg_al.fileio import StateError
+from mmseg_al.oracle import import_labels
 
 
 def parse_args(argv=None):

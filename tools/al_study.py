@@ -3,16 +3,21 @@
 Every run is an ordinary tools/al_train.py run in
 ``<study dir>/<experiment>/seed_<s>/``. Re-running the command skips finished
 runs and resumes interrupted ones; a failed run is reported with the end of its
-log and does not stop the others.
+log and does not stop the others. ``--only`` picks a part of the grid by its tags
+(method, ssl, pool, budget, any other axis, and seed); running, ``--status`` and
+``--report`` all honour it, so a part of a grid never needs a config of its own.
 
 Examples:
     python tools/al_study.py configs/studies/digits_redundancy.py --workers 2
-    python tools/al_study.py configs/studies/digits_redundancy.py --status
+    python tools/al_study.py configs/studies/digits_redundancy.py --workers 2 \\
+        --only method=Random,Entropy pool=Pool-0f seed=0
+    python tools/al_study.py configs/studies/digits_redundancy.py --status --only ssl=SSL
     python tools/al_study.py configs/studies/digits_redundancy.py --backend slurm \\
         --partition gpu --gpus-per-task 1 --cpus-per-task 8 --time-min 240
     python tools/al_study.py configs/studies/digits_redundancy.py --report
+    # the committed results of the digit grid, reported without its run dirs:
     python tools/al_study.py configs/studies/digits_redundancy.py --report \\
-        --tables docs/study/*/study_table.csv
+        --table mmseg_al/recommend/data/digit_study.csv --out docs/study
 """
 import argparse
 import os.path as osp
@@ -39,10 +44,14 @@ def parse_args(argv=None):
                         help='print a table of done / running / failed / pending runs and exit')
     action.add_argument('--report', action='store_true',
                         help='write report.md, study_table.csv and plots into the study dir')
-    parser.add_argument('--tables', nargs='+', default=[], metavar='CSV',
-                        help='with --report: also count the runs of these study_table.csv '
-                        'files of other studies that ran some of this study\'s experiments '
-                        '(matched by their tags), e.g. to report a grid run in parts')
+    parser.add_argument('--only', nargs='+', type=only_item, metavar='KEY=V1,V2',
+                        help='run, show or report only the runs whose tags (an axis of the '
+                        'grid, a tag of its experiments, or seed) have these values')
+    parser.add_argument('--table', metavar='CSV',
+                        help='with --report: report the runs of this study_table.csv instead '
+                        'of the study dir\'s (e.g. committed results whose run dirs are gone)')
+    parser.add_argument('--out', metavar='DIR',
+                        help='with --report: write the report here (default: the study dir)')
     parser.add_argument('--backend', choices=['local', 'slurm'], default='local')
     parser.add_argument('--workers', type=int, default=1,
                         help='local: runs in parallel (default 1)')
@@ -56,7 +65,18 @@ def parse_args(argv=None):
                            help=f'default: {SLURM_DEFAULTS[key]}')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, metavar='KEY=VALUE',
                         help='override config entries of every run, e.g. train_cfg.max_iters=300')
+    parser.add_argument('--amp', action='store_true',
+                        help='every run trains with mixed precision (al_train.py --amp; needs '
+                        'a GPU, e.g. --backend slurm --gpus-per-task 1)')
     return parser.parse_args(argv)
+
+
+def only_item(text):
+    """``'method=Random,Entropy'`` as ``('method', ['Random', 'Entropy'])``."""
+    key, _, values = text.partition('=')
+    if not key or not values or '' in values.split(','):
+        raise argparse.ArgumentTypeError(f'{text!r} is not KEY=V1,V2 (e.g. method=A,B)')
+    return key, values.split(',')
 
 
 def make_backend(args, study):
@@ -71,15 +91,20 @@ def make_backend(args, study):
 def main(argv=None):
     args = parse_args(argv)
     try:
-        study = Study(args.config, work_dir=args.work_dir, cfg_options=args.cfg_options)
-        if args.tables and not args.report:
-            raise ValueError('--tables adds rows to a report: give it with --report.')
-        runs = study.runs(refresh=not (args.status or args.report))
+        if (args.table or args.out) and not args.report:
+            raise ValueError('--table and --out say what to report: give them with --report.')
+        study = Study(args.config, work_dir=args.work_dir, cfg_options=args.cfg_options,
+                      amp=args.amp)
+        only = {}
+        for key, values in args.only or ():
+            only.setdefault(key, []).extend(values)
+        runs = study.runs(refresh=not (args.status or args.report), only=only)
         if args.status:
             print(status_table(runs))
             return
         if args.report:
-            print(f'report written to {write_study_report(study.work_dir, args.tables)}')
+            print('report written to ' + write_study_report(study.work_dir, args.table,
+                                                            args.out, only))
             return
         counts = StudyRunner(study.work_dir, make_backend(args, study)).run(runs)
     except (StudyConfigError, StudyLockedError, StateError, ValueError, RuntimeError,

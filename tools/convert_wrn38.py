@@ -15,6 +15,7 @@ import argparse
 import os
 import os.path as osp
 import re
+import sys
 
 import torch
 
@@ -87,8 +88,10 @@ def main(argv=None):
     parser.add_argument('src', help='public wider_resnet38.pth.tar')
     parser.add_argument('dst', help='output checkpoint for WideResNet38 init_cfg')
     args = parser.parse_args(argv)
-
-    converted, dropped = convert_wrn38(load_source(args.src))
+    try:
+        converted, dropped = convert_wrn38(load_source(args.src))
+    except (FileNotFoundError, ValueError) as err:
+        sys.exit(f'error: {err}')
     if osp.dirname(args.dst):
         os.makedirs(osp.dirname(args.dst), exist_ok=True)
     torch.save(dict(state_dict=converted), args.dst)

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Launch an active-learning experiment on NPROC processes per node with torchrun.
-# Usage: tools/dist_al_train.sh CONFIG NPROC [al_train.py args...]
+# Usage: tools/dist_al_train.sh CONFIG NPROC [al_train.py args..., e.g. --amp --seed 1]
 # Multi-node: set NNODES, NODE_RANK, MASTER_ADDR (and PORT) on every node.
-# Without CUDA the processes use gloo on CPU (see README, "Compatibility").
+# With CUDA the processes use NCCL (env_cfg.dist_cfg), one GPU each; without, gloo on
+# CPU (see README, "Compatibility"). The batch of a cycle is NPROC x batch_size.
 set -euo pipefail
 
 if [ "$#" -lt 2 ]; then

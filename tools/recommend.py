@@ -4,23 +4,28 @@ Scores the redundancy of the config's pool (its train dataset; no labels read), 
 the recommender on a study's results and prints the answer with the expected AUC@B of
 every candidate and the study results it rests on.
 
+Evidence: by default the paper's real-data tables (Cityscapes, PASCAL-VOC, A2D2 pools;
+ImageNet-pretrained models, as yours will be), the pool placed by its sequence-metadata
+score (its colour score without a manifest). `--study digits` asks the digit-scene study
+instead (models trained from scratch on synthetic scenes). Each answer names its
+evidence, and says so when the other packaged study recommends something else.
+
 Examples:
-    python tools/recommend.py configs/al/random_a2d2_pool11f.py --budget 10-10 --ssl
-    python tools/recommend.py CONFIG --budget 5-5 --study work_dirs/digit_study
-    python tools/recommend.py --validate --study work_dirs/digit_study   # leave one pool out
-    python tools/recommend.py --study work_dirs/digit_study --export-table study.csv
+    python tools/recommend.py configs/al/random_digits_pool11f.py --budget 10-10 --ssl
+    python tools/recommend.py CONFIG --budget 5-5 --study work_dirs/my_study
+    python tools/recommend.py --validate          # leave one pool out, on the study
 """
 import argparse
-import os.path as osp
 import sys
 
 import mmseg_al  # noqa: F401  (applies the compatibility shims before mmseg loads)
 from mmengine.config import Config, DictAction
 
 from mmseg_al.analysis.pool_images import PoolImages, score_pool
-from mmseg_al.analysis.recommend import (DEFAULT_STUDY, fit_study, leave_one_pool_out,
-                                         load_study, normal_budget, write_study_table)
 from mmseg_al.analysis.tables import format_table
+from mmseg_al.fileio import StateError
+from mmseg_al.recommend import (DEFAULT_STUDY, PACKAGED_STUDIES, advise, fit_study,
+                                leave_one_pool_out, normal_budget)
 
 
 def parse_args(argv=None):
@@ -31,16 +36,18 @@ def parse_args(argv=None):
     parser.add_argument('--ssl', action='store_true',
                         help='SSL training is an option: -SSL candidates compete too')
     parser.add_argument('--study', default=DEFAULT_STUDY,
-                        help='study folder or study table CSV (default: the digit-scene study)')
-    parser.add_argument('--auc-budget', help='B of AUC@B to use from a study folder '
-                        '(default: the largest all runs report)')
+                        help='a study dir of tools/al_study.py (read through its '
+                        'study_table.csv) or a study shipped with mmseg_al: '
+                        f'{", ".join(PACKAGED_STUDIES)} (default: {DEFAULT_STUDY}: the '
+                        "paper's measurements come from pretrained models on real data, "
+                        "the digit study's from models trained from scratch)")
+    parser.add_argument('--auc-budget', help='B of AUC@B to compare runs at (default: per '
+                        'budget I-S, the largest all its runs report)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, metavar='KEY=VALUE',
                         help='override config entries, e.g. '
                         'train_dataloader.dataset.data_root=data/a2d2')
     parser.add_argument('--validate', action='store_true',
                         help='leave-one-pool-out validation of the study instead')
-    parser.add_argument('--export-table', metavar='CSV',
-                        help='write the study folder as a study table CSV instead')
     return parser.parse_args(argv)
 
 
@@ -48,6 +55,18 @@ def print_score(name, score):
     low, high = score.interval
     print(f'  {name:<9} {score.score:.3f}  [95% CI {low:.3f}, {high:.3f}]  '
           f'~{score.effective_images:.0f} distinct of {score.num_images} images')
+
+
+def answer_line(answer):
+    """The one line a person reads first: the choice, or that there is none to make."""
+    best, tied = answer['best'], answer['tied']
+    if len(tied) > 1:
+        return (f"Recommended: a tie between {', '.join(tied[:-1])} and {tied[-1]} "
+                f"(expected AUC@B {best['auc']:.2f} each): either is fine")
+    margin = answer['margin_sd']
+    sure = ('' if margin is None else f' (ahead of the next by {margin:.1f} standard errors'
+            + ('; close: either is fine)' if margin < 1 else ')'))
+    return f"Recommended: {best['method']} {'with' if best['ssl'] else 'without'} SSL{sure}"
 
 
 def recommend(args):
@@ -65,14 +84,13 @@ def recommend(args):
         top = ', '.join(f"{s['sequence']} {s['share']:.3f}"
                         for s in scores['features'].per_sequence[:3])
         print(f'  largest per-sequence shares of the {scores["features"].method} score: {top}')
-    model = fit_study(args.study, args.auc_budget)
-    answer = model.recommend(scores['features'].score, budget,
-                             ssl=(False, True) if args.ssl else (False, ))
-    best = answer['best']
-    margin = answer['margin_sd']
-    sure = ('' if margin is None else f' (ahead of the next by {margin:.1f} standard errors'
-            + ('; close: either is fine)' if margin < 1 else ')'))
-    print(f"\nRecommended: {best['method']} {'with' if best['ssl'] else 'without'} SSL{sure}")
+    answer = advise(scores, budget, ssl=(False, True) if args.ssl else (False, ),
+                    study=args.study, auc_budget=args.auc_budget)
+    print(f"\nEvidence: {answer['evidence']}")
+    print(f"  the pool is placed at {answer['redundancy'].score:.3f} by {answer['placement']}")
+    print(f'\n{answer_line(answer)}')
+    if answer['disagreement']:
+        print(f"Disagreement: {answer['disagreement']}")
     reference = answer['reference']
     print(f'\nExpected AUC@B at budget {budget} (fit on the study; ± one standard error); '
           f'candidates are ranked by their gain over {reference} in the same pools:')
@@ -85,7 +103,7 @@ def recommend(args):
                                  'study runs': p['rows']}) for p in answer['predictions']]))
     rests = answer['rests_on']
     pools = ', '.join(f'{p} ({r:.3f})' for p, r in rests['pools'].items())
-    print(f"\nRests on: {osp.relpath(rests['source'])}: {rests['rows']} runs, pools (redundancy) {pools}; "
+    print(f"\nRests on: {rests['source']}: {rests['rows']} runs, pools (redundancy) {pools}; "
           f"budgets {', '.join(rests['budgets'])}; seeds {rests['seeds']}")
     for warning in answer['warnings']:
         print(f'warning: {warning}')
@@ -106,18 +124,13 @@ def validate(args):
 def main(argv=None):
     args = parse_args(argv)
     try:
-        if args.export_table:
-            rows, redundancy = load_study(args.study, args.auc_budget)
-            write_study_table(args.export_table, rows, redundancy)
-            print(f'{len(rows)} runs written to {args.export_table}')
-        elif args.validate:
+        if args.validate:
             validate(args)
         elif not args.config or not args.budget:
-            sys.exit('error: give CONFIG and --budget I-S (or --validate / --export-table '
-                     'with --study).')
+            sys.exit('error: give CONFIG and --budget I-S (or --validate).')
         else:
             recommend(args)
-    except (FileNotFoundError, ValueError) as err:
+    except (FileNotFoundError, StateError, ValueError) as err:
         sys.exit(f'error: {err}')
 
 

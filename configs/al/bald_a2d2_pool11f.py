@@ -8,3 +8,5 @@ _base_ = [
 crop_size = (256, 512)
 data_preprocessor = dict(size=crop_size)
 model = dict(data_preprocessor=data_preprocessor)
+# The study's training per cycle (docs/configs.md, "How long a cycle trains").
+active_learning = dict(epochs_per_cycle=100, training='reset_backbone')

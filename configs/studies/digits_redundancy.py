@@ -1,13 +1,20 @@
 # The digit-scene study: which acquisition wins under which redundancy, budget and
 # supervision. 4 pools x 5 methods x {supervised, s4GAN} x 2 budgets, plus the 100 %
-# rows, each over 3 seeds (264 runs):
+# rows and BALD's Random-MCD controls, each over 3 seeds (279 runs):
 #   python tools/al_study.py configs/studies/digits_redundancy.py --workers 2
+#   python tools/al_study.py configs/studies/digits_redundancy.py --workers 2 \
+#       --only pool=Pool-0f method=EquAL,BALD       # a part of the grid
 #   python tools/al_study.py configs/studies/digits_redundancy.py --report
+# Its committed results (mmseg_al/recommend/data/digit_study.csv) give docs/study/report.md:
+#   python tools/al_study.py configs/studies/digits_redundancy.py --report \
+#       --table mmseg_al/recommend/data/digit_study.csv --out docs/study
 # Paths are relative to this file.
 seeds = [0, 1, 2]
 
 _pools = {'Pool-0f': 'pool0f', 'Pool-11f': 'pool11f', 'Pool-21f': 'pool21f',
           'Pool-Aug': 'poolaug'}
+_budget_10 = {'active_learning.initial': 10, 'active_learning.step': 10,
+              'active_learning.num_cycles': 4, 'active_learning.report_budgets': (30, 50)}
 # Entropy and Coreset keep their pool features at each acquisition for the t-SNE.
 _features = {'active_learning.save_pool_features': True}
 axes = dict(
@@ -23,9 +30,7 @@ axes = dict(
     pool={name: dict(options={'train_dataloader.dataset.ann_file': f'pools/{pool}.txt'})
           for name, pool in _pools.items()},
     budget={
-        '10-10': dict(options={'active_learning.initial': 10, 'active_learning.step': 10,
-                               'active_learning.num_cycles': 4,
-                               'active_learning.report_budgets': (30, 50)}),
+        '10-10': dict(options=_budget_10),
         '5-5': dict(options={'active_learning.initial': 5, 'active_learning.step': 5,
                              'active_learning.num_cycles': 4,
                              'active_learning.report_budgets': (15, 25)})})
@@ -40,5 +45,17 @@ experiments = [
     for pool, file in _pools.items()
     for label, method, config in (('full', '100%', '../al/random_digits_pool11f.py'),
                                   ('full-mcd', '100% MCD', '../al/full_mcd_digits_pool11f.py'))]
+# "Random-MCD": Random acquisition on BALD's MC-dropout model (dropout 0.5 before the
+# classifier), which tells BALD's picks from its model; at 10-10 on every pool, and with
+# s4GAN on Pool-0f.
+experiments += [
+    dict(name=f'Random-MCD{"_SSL" if ssl == "SSL" else ""}_{pool}_10-10',
+         configs=['../al/random_digits_pool11f.py'] + (
+             ['../_base_/ssl/s4gan_digits.py'] if ssl == 'SSL' else []),
+         options={'train_dataloader.dataset.ann_file': f'pools/{file}.txt', **_budget_10,
+                  'model.decode_head.dropout_ratio': 0.5},
+         tags=dict(method='Random-MCD', ssl=ssl, pool=pool, budget='10-10'))
+    for pool, file in _pools.items() for ssl in ('sup', 'SSL')
+    if ssl == 'sup' or pool == 'Pool-0f']
 report = dict(tsne_methods=['Entropy', 'Coreset'])
 slurm = dict(cpus_per_task=2, gpus_per_task=0, time_min=120)

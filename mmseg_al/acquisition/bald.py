@@ -43,8 +43,11 @@ class BALDAcquisition(ScoreAcquisition):
         self.samples_per_forward = samples_per_forward or num_samples
         self._seed = (0, 0)
 
+    def check_model(self, model):
+        decoder_dropout_layers(model)
+
     def select(self, ctx, num):
-        decoder_dropout_layers(ctx.model)  # fail before the pass, not inside it
+        self.check_model(ctx.model)  # fail before the pass, not inside it
         self._seed = (ctx.seed, ctx.cycle)
         return super().select(ctx, num)
 

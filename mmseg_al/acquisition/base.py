@@ -7,6 +7,7 @@ pool beyond the score array. Under a distributed launch each rank scores its
 shard; the scores are gathered in dataset order, rank 0 selects and the
 selection is broadcast, so every rank returns the same :class:`Selection`.
 """
+import contextlib
 from abc import ABCMeta, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any, List, Optional
@@ -16,6 +17,8 @@ import torch
 import torch.nn.functional as F
 from mmengine import dist
 from tqdm import tqdm
+
+from mmseg_al.acquisition.functional import check_sampling, stochastic_top_k
 
 
 @dataclass
@@ -34,7 +37,9 @@ class AcquisitionContext:
     in eval mode. Loaders iterate their view in dataset order with the query
     pipeline (no labels); under a distributed launch each rank sees its shard.
     ``work_dir`` is the experiment's work dir, where an acquisition may keep a
-    decision across cycles (each cycle builds its acquisition anew).
+    decision across cycles (each cycle builds its acquisition anew). ``amp``: the
+    model trained with mixed precision, so its query passes may run under CUDA
+    autocast too (:func:`inference_autocast`).
     """
     model: Any
     unlabeled_loader: Any
@@ -44,6 +49,7 @@ class AcquisitionContext:
     seed: int
     cycle: int
     work_dir: Optional[str] = None
+    amp: bool = False
 
 
 def iterate_batches(model, loader, desc):
@@ -52,6 +58,20 @@ def iterate_batches(model, loader, desc):
                      disable=dist.get_rank() != 0):
         data = model.data_preprocessor(data, False)
         yield data['inputs'], data['data_samples']
+
+
+def inference_autocast(model, enabled):
+    """float16 autocast for a query pass's forward calls on CUDA when ``enabled``; else nothing.
+
+    A model trained with ``--amp`` is queried in mixed precision too (about twice the
+    images per second on tensor cores). Only forward calls run inside it: every
+    acquisition casts what the model returns to float32 before its maths, because
+    autocast runs matrix products (distances, gradient embeddings) in float16. On
+    the CPU, or with AMP off, the pass is exactly the float32 one.
+    """
+    if enabled and next(model.parameters()).device.type == 'cuda':
+        return torch.autocast('cuda', dtype=torch.float16)
+    return contextlib.nullcontext()
 
 
 def valid_mask(inputs, data_samples):
@@ -99,6 +119,13 @@ def top_k(scores, k):
     return order[:k].tolist()
 
 
+def seeded_generator(seed, cycle):
+    """A CPU ``torch.Generator`` seeded by (experiment seed, cycle): same draws on every
+    rank and after a resume."""
+    state = np.random.SeedSequence([seed, cycle]).generate_state(1)[0]
+    return torch.Generator().manual_seed(int(state))
+
+
 class BaseAcquisition(metaclass=ABCMeta):
     """Selects ``num`` unlabeled images; subclasses implement :meth:`select`.
 
@@ -116,13 +143,54 @@ class BaseAcquisition(metaclass=ABCMeta):
             Selection: identical on every rank.
         """
 
+    def check_model(self, model):
+        """Raise ValueError if the segmentor ``model`` lacks what :meth:`select` reads.
 
-class ScoreAcquisition(BaseAcquisition):
-    """Single-sample acquisition: score every unlabeled image, take the top ``num``."""
+        The driver calls it on the built model before the first cycle trains, so a
+        model that does not fit the acquisition is a config error, not a failure
+        after a cycle of training.
+        """
+
+
+class SamplingOption(ABCMeta):
+    """Gives every :class:`ScoreAcquisition` a ``sampling`` keyword, whatever its ``__init__``.
+
+    Subclasses keep their own arguments (``EquALAcquisition(score=...)``) and
+    need not pass this one on. The option is checked when the config is built,
+    not after the scoring pass.
+    """
+
+    def __call__(cls, *args, sampling=None, **kwargs):
+        acquisition = super().__call__(*args, **kwargs)
+        if sampling is not None:
+            sampling = dict(dict(mode='power', beta=1.0), **sampling)
+            if set(sampling) != {'mode', 'beta'}:
+                raise ValueError(f'sampling takes mode and beta, got {sorted(sampling)}')
+            check_sampling(**sampling)
+            acquisition.sampling = sampling
+        return acquisition
+
+
+class ScoreAcquisition(BaseAcquisition, metaclass=SamplingOption):
+    """Single-sample acquisition: score every unlabeled image, take the top ``num``.
+
+    With ``sampling=dict(mode='power' | 'softmax' | 'softrank', beta=1.0)`` (any
+    subclass; see :class:`SamplingOption`) the batch is drawn instead, by
+    :func:`~mmseg_al.acquisition.functional.stochastic_top_k` seeded by
+    (experiment seed, cycle): stochastic batch acquisition (Kirsch et al., 2023)
+    keeps the score's preference but spreads the batch over near-ties, which
+    near-duplicate frames are.
+    """
+    sampling = None  # dict(mode, beta) when the batch is sampled
 
     @abstractmethod
     def score_batch(self, model, inputs, data_samples):
-        """Scores ``[B]`` (higher = more informative) of one preprocessed batch."""
+        """Scores ``[B]`` (higher = more informative) of one preprocessed batch.
+
+        Runs under :func:`inference_autocast`: cast the model's outputs to float32
+        (as :func:`predict_probs` does) before the maths, and keep that maths
+        elementwise (autocast leaves float32 elementwise ops in float32).
+        """
 
     @torch.no_grad()
     def score_pool(self, ctx):
@@ -130,7 +198,9 @@ class ScoreAcquisition(BaseAcquisition):
         local = []
         for inputs, data_samples in iterate_batches(
                 ctx.model, ctx.unlabeled_loader, f'scoring ({type(self).__name__})'):
-            local.extend(self.score_batch(ctx.model, inputs, data_samples).cpu().tolist())
+            with inference_autocast(ctx.model, ctx.amp):
+                batch_scores = self.score_batch(ctx.model, inputs, data_samples)
+            local.extend(batch_scores.cpu().tolist())
         scores = gather_in_order(local, len(ctx.unlabeled_ids))
         if len(scores) != len(ctx.unlabeled_ids):
             raise RuntimeError(f'Scored {len(scores)} images for {len(ctx.unlabeled_ids)} '
@@ -141,11 +211,18 @@ class ScoreAcquisition(BaseAcquisition):
         scores = self.score_pool(ctx)
         selection = None
         if dist.get_rank() == 0:
-            picked = top_k(scores, num)
+            if self.sampling:
+                picked = stochastic_top_k(torch.tensor(scores, dtype=torch.float64), num,
+                                          generator=seeded_generator(ctx.seed, ctx.cycle),
+                                          **self.sampling).tolist()
+            else:
+                picked = top_k(scores, num)
             pool_scores = np.asarray(scores)
             selection = Selection(
                 ids=[ctx.unlabeled_ids[i] for i in picked],
                 scores=dict(zip(ctx.unlabeled_ids, scores)),
                 info=dict(score_mean_pool=float(pool_scores.mean()),
                           score_mean_selected=float(pool_scores[picked].mean())))
+            if self.sampling:
+                selection.info['sampling'] = self.sampling
         return broadcast_selection(selection)

@@ -1,12 +1,11 @@
 """Coreset (Sener & Savarese, ICLR 2018): batch selection by k-center greedy."""
 import torch
-import torch.nn.functional as F
 from mmengine import dist
 from sklearn.random_projection import GaussianRandomProjection
 
-from mmseg_al.acquisition.base import (BaseAcquisition, Selection, broadcast_selection,
-                                       gather_in_order, iterate_batches)
+from mmseg_al.acquisition.base import BaseAcquisition, Selection, broadcast_selection
 from mmseg_al.acquisition.functional import k_center_greedy, nearest_center_sq_distances
+from mmseg_al.acquisition.pooled_features import named_layer, pooled_features
 from mmseg_al.registry import ACQUISITIONS
 
 BACKENDS = ('torch', 'faiss')
@@ -18,11 +17,11 @@ class CoresetAcquisition(BaseAcquisition):
 
     Features are captured by a forward hook on a named layer (default: the ASPP
     output of mmseg's ``ASPPHead`` / ``DepthwiseSeparableASPPHead``, i.e.
-    ``decode_head.bottleneck``) and pooled per image. Labeled images are the
-    initial centers; the greedy then adds the unlabeled image farthest from all
-    centers, ``num`` times. ``Selection.scores`` holds each pick's distance to
-    its nearest center when it was picked; ``info`` the covering radius before
-    and after.
+    ``decode_head.bottleneck``) and pooled per image (:mod:`.pooled_features`).
+    Labeled images are the initial centers; the greedy then adds the unlabeled
+    image farthest from all centers, ``num`` times. ``Selection.scores`` holds
+    each pick's distance to its nearest center when it was picked; ``info`` the
+    covering radius before and after.
 
     Args:
         feature_layer (str): dotted module name in the segmentor.
@@ -49,42 +48,21 @@ class CoresetAcquisition(BaseAcquisition):
         self.projection_dim = projection_dim
         self.backend = backend
 
-    @torch.no_grad()
-    def pooled_features(self, model, loader, size, desc):
-        """Pooled features ``[size, D]`` (CPU, float32) of a loader's view, on every rank."""
-        layer = _named_layer(model, self.feature_layer)
-        captured = []
+    def check_model(self, model):
+        named_layer(model, self.feature_layer)
 
-        def hook(module, args, output):
-            if not torch.is_tensor(output) or output.dim() not in (2, 4):
-                raise ValueError(
-                    f'Coreset feature layer {self.feature_layer!r} must output a tensor '
-                    f'[B, C, H, W] or [B, D]; got {type(output).__name__} '
-                    f'{getattr(output, "shape", "")}. Name another layer in feature_layer.')
-            if output.dim() == 4:
-                output = F.adaptive_avg_pool2d(output, self.grid).flatten(1)
-            captured.append(output.float().cpu())
-
-        handle = layer.register_forward_hook(hook)
-        local = []
-        try:
-            for inputs, data_samples in iterate_batches(model, loader, desc):
-                model.encode_decode(inputs, [s.metainfo for s in data_samples])
-                local.extend(captured.pop())
-        finally:
-            handle.remove()
-        rows = gather_in_order(local, size)
-        if len(rows) != size:
-            raise RuntimeError(f'Got features of {len(rows)} images for {size} ids; the '
-                               'query loader must not drop or shuffle items.')
-        return torch.stack(rows) if rows else torch.empty(0, 0)
+    def pooled_features(self, model, loader, size, desc, amp=False):
+        """Pooled features ``[size, D]`` of a loader's view at this Coreset's layer and grid."""
+        return pooled_features(model, loader, size, self.feature_layer, self.grid, desc, amp)
 
     def select(self, ctx, num):
         unlabeled = self.pooled_features(ctx.model, ctx.unlabeled_loader,
-                                         len(ctx.unlabeled_ids), 'coreset features (unlabeled)')
+                                         len(ctx.unlabeled_ids), 'coreset features (unlabeled)',
+                                         ctx.amp)
         if ctx.labeled_ids:
             labeled = self.pooled_features(ctx.model, ctx.labeled_loader,
-                                           len(ctx.labeled_ids), 'coreset features (labeled)')
+                                           len(ctx.labeled_ids), 'coreset features (labeled)',
+                                           ctx.amp)
         else:
             labeled = unlabeled.new_empty(0, unlabeled.shape[1])
         selection = None
@@ -168,15 +146,3 @@ def _pool_grid(pooling):
         return tuple(pooling)
     raise ValueError(f"Coreset pooling must be 'avg' or a grid (g, g) of positive ints, "
                      f'got {pooling!r}')
-
-
-def _named_layer(model, name):
-    try:
-        return model.get_submodule(name)
-    except AttributeError:
-        heads = [n for n, _ in model.named_modules() if n.startswith('decode_head.')
-                 and n.count('.') == 1]
-        raise ValueError(
-            f'Coreset feature_layer {name!r} is not a module of {type(model).__name__}. '
-            f'Name one of model.named_modules(), e.g. one of {heads[:8]}; the default '
-            "'decode_head.bottleneck' exists for ASPPHead / DepthwiseSeparableASPPHead.") from None

@@ -4,6 +4,10 @@ A pool is read from an experiment config (its train dataset: a pool file under a
 MMSeg data root, with ``manifest.csv`` when the dataset has one), from a plain folder
 of images, or from the data infos of a dataset view (what an acquisition sees).
 Sequence metadata comes with the manifest and is optional everywhere.
+
+The embeddings are model-free on purpose: the redundancy score chooses the strategy
+before anything is labeled or trained, so it cannot use the trained model's pooled
+features that Coreset and the t-SNE use (:mod:`mmseg_al.acquisition.pooled_features`).
 """
 import os
 import os.path as osp

@@ -1,40 +1,35 @@
 """report.md of a study: the paper's tables, curves, mode collapse, t-SNE and the guide.
 
-Everything is computed from the study dir (``study.json`` and each run's files), so
-the report can be rebuilt at any time, also while a study is still running.
+Everything is computed from the study dir (``study.json`` and each run's files), or
+from a study_table.csv when the run dirs are gone, so the report can be rebuilt at
+any time: while a study is still running, or from the committed table of one.
 """
 import os
 import os.path as osp
+import re
 from collections import defaultdict
 
-import matplotlib
-
-matplotlib.use('Agg')
-import matplotlib.pyplot as plt  # noqa: E402
-
-from mmseg_al.analysis.curves import plot_curves  # noqa: E402
-from mmseg_al.analysis.study_table import (add_table_rows, by_seed, group_rows,  # noqa: E402
-                                           mean_std, mode_collapse, paired_difference,
-                                           read_study, ssl_gains, strategy_guide, study_runs,
-                                           study_table, supervised_setting, TABLE_FILE,
-                                           write_table_csv)
-from mmseg_al.analysis.tsne import acquisition_points, plot_tsne  # noqa: E402
-from mmseg_al.fileio import atomic_write_text  # noqa: E402
+from mmseg_al.analysis.curves import plot_curves, plot_panels
+from mmseg_al.analysis.study_table import (by_seed, group_rows, mode_collapse,
+                                           paired_difference, read_study, read_table_csv,
+                                           select_study, ssl_gains, strategy_guide,
+                                           study_runs, study_table, supervised_setting,
+                                           TABLE_FILE, write_table_csv)
+from mmseg_al.analysis.tables import mean_std_text
+from mmseg_al.analysis.tsne import acquisition_points, plot_tsne
+from mmseg_al.evaluation.budget_metrics import mean_std_over_seeds
+from mmseg_al.fileio import atomic_write_text
+from mmseg_al.work_dir_files import SELECTION_FILE, cycle_dir
 
 REPORT_FILE = 'report.md'
 REFERENCE = 'Random'
 TSNE_METHODS = ('Entropy', 'Coreset')
+# How a report states what it counted (the first line under its title).
+_COUNTED = re.compile(r'^(\d+) (?:of \d+ )?runs with results', re.MULTILINE)
 
 
 def _order(values):
     return list(dict.fromkeys(v for v in values if v is not None))
-
-
-def _fmt(mean, std, bold=False):
-    if mean is None:
-        return '-'
-    text = f'{mean:.2f} ± {std:.2f}'
-    return f'**{text}**' if bold else text
 
 
 def _md_table(columns, rows):
@@ -57,13 +52,14 @@ def paper_table(rows, full_rows, ssl_off, reference=REFERENCE):
     to the reference method with the same SSL setting (mean ± std over shared seeds);
     then the fully supervised rows (``full_rows``: budget-less experiments of the pool).
     """
-    budgets = sorted({k.split('@')[1] for r in rows for k in r if k.startswith('auc@')},
-                     key=float)
+    # Budgets some run has a value for (a table read back from CSV has no empty ones).
+    budgets = sorted({k.split('@')[1] for r in rows for k, v in r.items()
+                      if k.startswith('auc@') and v is not None}, key=float)
     columns = [f'{kind}@{b}' for b in budgets for kind in ('auc', 'miou')]
     last = f'auc@{budgets[-1]}' if budgets else None
     groups = group_rows(rows, ('method', 'ssl'))
     ssl_values = _order(r['ssl'] for r in rows)
-    stats = {key: {c: mean_std(by_seed(g, c).values()) for c in columns}
+    stats = {key: {c: mean_std_over_seeds(by_seed(g, c).values()) for c in columns}
              for key, g in groups.items()}
     best = {c: max((s[c][0] for s in stats.values() if s[c][0] is not None), default=None)
             for c in columns}
@@ -73,8 +69,9 @@ def paper_table(rows, full_rows, ssl_off, reference=REFERENCE):
         row = {'method': _label(method, ssl, ssl_off), 'seeds': len(group)}
         for c in columns:
             mean, std = stats[(method, ssl)][c]
-            row[c.replace('auc', 'AUC').replace('miou', 'mIoU')] = _fmt(
-                mean, std, bold=mean is not None and mean == best[c])
+            text = mean_std_text(mean, std)
+            row[c.replace('auc', 'AUC').replace('miou', 'mIoU')] = (
+                f'**{text}**' if mean is not None and mean == best[c] else text)
         reference_rows = groups.get((reference, ssl))
         if last and reference_rows and method != reference:
             mean, std, n = paired_difference(group, reference_rows, last)
@@ -82,8 +79,9 @@ def paper_table(rows, full_rows, ssl_off, reference=REFERENCE):
                 '-' if mean is None else f'{mean:+.2f} ± {std:.2f} (n={n})')
         table.append(row)
     for (method,), group in group_rows(full_rows, ('method',)).items():
-        mean, std = mean_std(r['final_mIoU'] for r in group)
-        table.append({'method': method, 'seeds': len(group), 'mIoU@100': _fmt(mean, std)})
+        row = {'method': method, 'seeds': len(group)}
+        row['mIoU@100'] = mean_std_text(*mean_std_over_seeds(r['final_mIoU'] for r in group))
+        table.append(row)
     header = ['method', 'seeds'] + [c.replace('auc', 'AUC').replace('miou', 'mIoU')
                                     for c in columns]
     if last:
@@ -93,9 +91,32 @@ def paper_table(rows, full_rows, ssl_off, reference=REFERENCE):
     return _md_table(header, table)
 
 
-def _curve_plots(study_dir, pools, budgets, ssl_off):
+def _pool_plot(rows, out_dir, pools, methods, budget, ssl_off):
+    """AUC@B per pool, a line per method, a panel per SSL setting: how the ranking of
+    the methods moves with the pool's redundancy. Drawn from the rows alone."""
+    rows = [r for r in rows if r['budget'] == budget and r.get('auc') is not None]
+    if not rows:
+        return None
+    panels = {}
+    for ssl in sorted(dict.fromkeys(r['ssl'] for r in rows),
+                      key=lambda ssl: ssl not in (None, ssl_off)):
+        groups = group_rows([r for r in rows if r['ssl'] == ssl], ('method', 'pool'))
+        points = {method: [(x, *mean_std_over_seeds(by_seed(groups[(method, pool)],
+                                                             'auc').values()))
+                           for x, pool in enumerate(pools) if (method, pool) in groups]
+                  for method in methods}
+        panels[f'budget {budget}, {"supervised" if ssl in (None, ssl_off) else ssl}'] = [
+            (_label(method, ssl, ssl_off), *zip(*points[method]), colour)
+            for colour, method in enumerate(methods) if points[method]]
+    name = f'auc_by_pool_{budget}.png'
+    plot_panels(panels, osp.join(out_dir, name), 'pool',
+                f'AUC@{rows[0]["B"]} (mean ± std over seeds)', xticks=pools)
+    return name
+
+
+def _curve_plots(runs, out_dir, pools, budgets, ssl_off):
     groups = defaultdict(lambda: defaultdict(list))
-    for experiment, _, results in study_runs(study_dir):
+    for experiment, _, results in runs:
         tags = experiment['tags']
         if tags.get('budget') is not None and results['cycles']:
             groups[(tags.get('pool'), tags['budget'])][
@@ -105,38 +126,33 @@ def _curve_plots(study_dir, pools, budgets, ssl_off):
         for budget in budgets:
             if (pool, budget) in groups:
                 name = f'curves_{pool}_{budget}.png'
-                plot_curves(dict(groups[(pool, budget)]), osp.join(study_dir, name),
+                plot_curves(dict(groups[(pool, budget)]), osp.join(out_dir, name),
                             title=f'{pool}, budget {budget} (mean ± std over seeds)')
                 paths[(pool, budget)] = name
     return paths
 
 
-def _collapse_plot(collapse, study_dir, pools, budget, ssl_off):
+def _collapse_plot(collapse, out_dir, pools, budget, ssl_off):
     rows = [r for r in collapse if r['budget'] == budget]
     if not rows:
         return None
-    fig, axes = plt.subplots(1, len(pools), figsize=(4 * len(pools), 3.2), dpi=110,
-                             squeeze=False)
-    for ax, pool in zip(axes[0], pools):
-        for (method, ssl), group in sorted(group_rows(
-                [r for r in rows if r['pool'] == pool], ('method', 'ssl')).items(),
-                key=lambda item: tuple(map(str, item[0]))):
-            group = sorted(group, key=lambda r: r['cycle'])
-            ax.plot([r['cycle'] for r in group], [100 * r['near_duplicate'] for r in group],
-                    marker='o', label=_label(method, ssl, ssl_off))
-        ax.set_title(f'{pool}, budget {budget}', fontsize=9)
-        ax.set_xlabel('cycle the batch entered')
-        ax.set_ylabel('near-duplicate picks (%)')
-        ax.grid(alpha=0.3)
-    axes[0][-1].legend(fontsize=6)
-    fig.tight_layout()
+    panels = {}
+    for pool in pools:
+        groups = sorted(group_rows([r for r in rows if r['pool'] == pool],
+                                   ('method', 'ssl')).items(),
+                        key=lambda item: tuple(map(str, item[0])))
+        panels[f'{pool}, budget {budget}'] = [
+            (_label(method, ssl, ssl_off), [r['cycle'] for r in group],
+             [100 * r['near_duplicate'] for r in group], None, colour)
+            for colour, ((method, ssl), group) in enumerate(
+                (key, sorted(group, key=lambda r: r['cycle'])) for key, group in groups)]
     name = f'mode_collapse_{budget}.png'
-    fig.savefig(osp.join(study_dir, name))
-    plt.close(fig)
+    plot_panels(panels, osp.join(out_dir, name), 'cycle the batch entered',
+                'near-duplicate picks (%)')
     return name
 
 
-def _tsne_plots(study_dir, study, pools, budgets, ssl_off):
+def _tsne_plots(study_dir, study, out_dir, pools, budgets, ssl_off):
     methods = study.get('report', {}).get('tsne_methods', TSNE_METHODS)
     seed = study['seeds'][0]
     paths = {}
@@ -154,37 +170,20 @@ def _tsne_plots(study_dir, study, pools, budgets, ssl_off):
             run_dir = osp.join(study_dir, experiment['name'], f'seed_{seed}')
             cycles = sorted(int(d.split('_')[1]) for d in os.listdir(run_dir)
                             if d.startswith('cycle_') and osp.isfile(
-                                osp.join(run_dir, d, 'selection.json'))) if osp.isdir(
+                                osp.join(run_dir, d, SELECTION_FILE))) if osp.isdir(
                                     run_dir) else []
             if cycles:
-                panels[_label(method, experiment['tags'].get('ssl'), ssl_off)] = [(f'acquisition {k + 1}', acquisition_points(
-                    osp.join(run_dir, f'cycle_{k}'))) for k in dict.fromkeys(
-                        (cycles[0], cycles[-1]))]
+                panels[_label(method, experiment['tags'].get('ssl'), ssl_off)] = [
+                    (f'acquisition {k + 1}',
+                     acquisition_points(cycle_dir(run_dir, k)))
+                    for k in dict.fromkeys((cycles[0], cycles[-1]))]
         if panels and any(p is not None for v in panels.values() for _, p in v):
             name = f'tsne_{pool}.png'
-            plot_tsne(panels, osp.join(study_dir, name),
+            plot_tsne(panels, osp.join(out_dir, name),
                       title=f'{pool}: pooled features at the first and last acquisition '
                       f'(seed {seed})')
             paths[pool] = name
     return paths
-
-
-def _source(row):
-    return f'`{osp.relpath(row["source"])}`' if row['source'] else 'study dir'
-
-
-def _differing_row(differing):
-    """A run two sources disagree on, by its headline result (AUC@B, or mIoU at 100 %).
-
-    A one-cycle run (a 100 % row) has an AUC of 0 (no area under one point): its mIoU is
-    the result.
-    """
-    kept, other = differing['kept'], differing['other']
-    has_area = kept.get('cycles') != 1 and None not in (kept.get('auc'), other.get('auc'))
-    column = 'auc' if has_area else 'final_mIoU'
-    return {'experiment': differing['experiment'], 'seed': differing['seed'],
-            'used': _source(kept), 'result': f'{kept[column]:.2f}', 'also in': _source(other),
-            'its result': f'{other[column]:.2f}', 'Δ': f'{other[column] - kept[column]:+.2f}'}
 
 
 def _index(order, value):
@@ -232,50 +231,83 @@ def _coverage(cells, cell_order):
                           cells.items(), key=lambda item: cell_order(item[0]))])
 
 
-def write_study_report(study_dir, tables=()):
-    """Write report.md, study_table.csv and the PNGs into ``study_dir``; returns report.md.
+def _refuse_emptier(path, counted):
+    """A report that counted more runs stays: rewriting it from fewer (e.g. from a study
+    dir whose runs were reported from a table) would lose results without a word."""
+    if not osp.isfile(path):
+        return
+    match = _COUNTED.search(open(path).read())
+    if match and int(match.group(1)) > counted:
+        raise ValueError(
+            f'{path} counts {match.group(1)} runs with results, this report only {counted}; '
+            'it was left as it is. Report into another dir (tools/al_study.py STUDY --report '
+            '--out DIR), or delete it to replace it.')
+
+
+def write_study_report(study_dir, table=None, out_dir=None, only=None):
+    """Write report.md and its figures; returns the path of report.md.
+
+    The results are the study dir's runs: then study_table.csv is written beside the
+    report, and the curves, mode collapse and t-SNE come from the run dirs. Given
+    ``table``, they are the rows of that study_table.csv instead (e.g. the committed
+    table of a study whose run dirs are gone), and the report has the figures the
+    rows alone give. A report never replaces one that counted more runs (ValueError).
 
     Args:
-        study_dir (str): the study dir.
-        tables (list[str]): study_table.csv files of studies that ran some of this
-            study's experiments (see ``add_table_rows``); their runs count as this
-            study's. Curves, mode collapse and t-SNE need run dirs, so they show only
-            the study dir's own runs.
+        study_dir (str): the study dir (its study.json; its runs unless ``table``).
+        table (str, optional): a study_table.csv to report instead of the runs; its rows
+            of other experiments or seeds are left out.
+        out_dir (str, optional): where to write (default ``study_dir``).
+        only (dict, optional): ``{tag or 'seed': [values]}``, the part of the study to
+            report (see ``select_study``).
     """
-    study = read_study(study_dir)
-    own = study_table(study_dir)
-    rows, differing = add_table_rows(own, tables, study['experiments'])
-    write_table_csv(rows, osp.join(study_dir, TABLE_FILE))
+    study = select_study(read_study(study_dir), only)
+    out_dir = out_dir or study_dir
+    if table:
+        names = {e['name'] for e in study['experiments']}
+        read = read_table_csv(table)
+        rows = [r for r in read if r['experiment'] in names and r['seed'] in study['seeds']]
+        runs, source = [], f'[`{osp.relpath(table)}`]({osp.relpath(table, out_dir)})'
+    else:
+        runs, source = study_runs(study_dir, study), f'`{TABLE_FILE}`'
+        rows = study_table(runs)
+    path = osp.join(out_dir, REPORT_FILE)
+    _refuse_emptier(path, len(rows))
+    os.makedirs(out_dir, exist_ok=True)
+    if not table:
+        write_table_csv(rows, osp.join(out_dir, TABLE_FILE))
     tags = [e['tags'] for e in study['experiments']]
     pools = _order(t.get('pool') for t in tags)
     budgets = _order(t.get('budget') for t in tags)
+    methods = _order(t.get('method') for t in tags)
     ssl_off = supervised_setting(study['experiments'])
     cell_order = _cell_order(pools, budgets, ssl_off)
     coverage = _cell_coverage(rows, study, ssl_off)
-    runs = len(study['experiments']) * len(study['seeds'])
-    in_grid = {e['name'] for e in study['experiments']}
+    total = len(study['experiments']) * len(study['seeds'])
     lines = [f'# Study {study["name"]}', '',
-             f'{sum(r["experiment"] in in_grid and r["seed"] in study["seeds"] for r in rows)} '
-             f'of {runs} runs with results ({len(study["experiments"])} experiments × '
-             f'{len(study["seeds"])} seeds); config `{osp.relpath(study["config"])}`. '
-             'Mean ± std over seeds; **bold**: best mean per column; Δ: paired difference to '
-             f'{REFERENCE} (same SSL setting) over shared seeds. Per-run rows: '
-             f'`{TABLE_FILE}`.', '']
-    if tables:
-        outside = sum(r['experiment'] not in in_grid for r in rows)
-        lines += [f'{len(rows) - len(own)} runs come from the tables of other studies (the '
-                  f'`source` column; {outside} of them outside this grid): ' +
-                  ', '.join(f'`{osp.relpath(t)}`' for t in tables) +
-                  '. Their curves, mode collapse and t-SNE are in those studies\' reports.', '',
-                  '## Coverage', '', _coverage(coverage, cell_order), '']
-    if differing:
-        lines += ['## Runs read twice with other results', '',
-                  'The same experiment config and seed in two sources (runs repeat bit for '
-                  'bit on one machine, not across CPU types). The report uses the first. '
-                  'Result: AUC at the largest report budget; mIoU for a 100 % row.', '',
-                  _md_table(['experiment', 'seed', 'used', 'result', 'also in', 'its result',
-                             'Δ'], [_differing_row(d) for d in differing]), '']
-    curves = _curve_plots(study_dir, pools, budgets, ssl_off)
+             f'{len(rows)} of {total} runs with results ({len(study["experiments"])} '
+             f'experiments × {len(study["seeds"])} seeds); config '
+             f'`{osp.relpath(study["config"])}`. Mean ± std over seeds; **bold**: best mean '
+             f'per column; Δ: paired difference to {REFERENCE} (same SSL setting) over '
+             f'shared seeds. Per-run rows: {source}.', '']
+    if only:
+        lines += ['The part of the study that `--only ' + ' '.join(
+            f'{k}={",".join(v)}' for k, v in only.items()) + '` selects.', '']
+    if table:
+        lines += ['The runs are read from that table, not from run dirs: no learning curves, '
+                  'mode collapse or t-SNE.' + (f' {len(read) - len(rows)} of its rows are of '
+                                               'other experiments or seeds.'
+                                               if len(read) > len(rows) else ''), '']
+    if len(rows) < total:
+        lines += ['## Coverage', '', _coverage(coverage, cell_order), '']
+    overview = [name for name in (_pool_plot(rows, out_dir, pools, methods, budget, ssl_off)
+                                  for budget in budgets) if name] if len(pools) > 1 else []
+    if overview:
+        lines += ['## AUC across pools', '',
+                  'AUC at each budget\'s largest report budget, mean ± std over seeds, pools '
+                  'in the study\'s order; one panel per SSL setting.', '']
+        lines += [line for name in overview for line in (f'![AUC across pools]({name})', '')]
+    curves = _curve_plots(runs, out_dir, pools, budgets, ssl_off)
     for pool in pools:
         full = [r for r in rows if r['pool'] == pool and r['budget'] is None]
         for budget in budgets:
@@ -287,7 +319,6 @@ def write_study_report(study_dir, tables=()):
                 lines += [f'![learning curves]({curves[(pool, budget)]})', '']
     gains = ssl_gains(rows, 'auc', ssl_off)
     if gains:
-        methods = _order(t.get('method') for t in tags)
         gains.sort(key=lambda g: (cell_order((g['pool'], g['budget'], g['ssl'])),
                                   _index(methods, g['method'])))
         lines += ['## What SSL adds to each method', '',
@@ -297,7 +328,7 @@ def write_study_report(study_dir, tables=()):
                   _md_table(['pool', 'budget', 'method', 'ssl', 'gain', 'seeds'],
                             [dict(g, gain='-' if g['gain'] is None else
                                   f'{g["gain"]:+.2f} ± {g["std"]:.2f}') for g in gains]), '']
-    collapse = mode_collapse(study_dir)
+    collapse = mode_collapse(runs)
     if collapse:
         lines += ['## Mode collapse', '',
                   'Per acquired batch (by the cycle it entered), mean over seeds: near-dup = '
@@ -306,19 +337,19 @@ def write_study_report(study_dir, tables=()):
                   'sequences = distinct sequences in the batch; largest = largest '
                   'single-sequence share of the batch.', '']
         for budget in budgets:
-            name = _collapse_plot(collapse, study_dir, pools, budget, ssl_off)
+            name = _collapse_plot(collapse, out_dir, pools, budget, ssl_off)
             if name:
                 lines += [f'![near-duplicate picks]({name})', '']
-        table = [dict(pool=r['pool'], budget=r['budget'],
-                      method=_label(r['method'], r['ssl'], ssl_off), cycle=r['cycle'],
-                      seeds=r['seeds'], **{'near-dup': f'{r["near_duplicate"]:.0%}',
-                                           'shared seq': f'{r["share_sequence"]:.0%}',
-                                           'sequences': f'{r["sequences"]:.1f}',
-                                           'largest': f'{r["largest_sequence_share"]:.0%}'})
-                 for r in collapse]
+        batches = [dict(pool=r['pool'], budget=r['budget'],
+                        method=_label(r['method'], r['ssl'], ssl_off), cycle=r['cycle'],
+                        seeds=r['seeds'], **{'near-dup': f'{r["near_duplicate"]:.0%}',
+                                             'shared seq': f'{r["share_sequence"]:.0%}',
+                                             'sequences': f'{r["sequences"]:.1f}',
+                                             'largest': f'{r["largest_sequence_share"]:.0%}'})
+                   for r in collapse]
         lines += [_md_table(['pool', 'budget', 'method', 'cycle', 'seeds', 'near-dup',
-                             'shared seq', 'sequences', 'largest'], table), '']
-    tsne = _tsne_plots(study_dir, study, pools, budgets, ssl_off)
+                             'shared seq', 'sequences', 'largest'], batches), '']
+    tsne = {} if table else _tsne_plots(study_dir, study, out_dir, pools, budgets, ssl_off)
     if tsne:
         lines += ['## t-SNE of pooled features', '',
                   'Pooled Coreset-layer features of the pool at the first and last '
@@ -342,6 +373,5 @@ def write_study_report(study_dir, tables=()):
                                 'not run': ', '.join(coverage.get(
                                     (c['pool'], c['budget'], c['ssl']), ((), ()))[1]) or None})
                              for c in guide]), '']
-    path = osp.join(study_dir, REPORT_FILE)
     atomic_write_text(path, '\n'.join(lines))
     return path

@@ -1,7 +1,8 @@
 """The aggregated table of a study: one row per experiment × seed, and summaries of it.
 
-``study_table`` is the one place that reads a study dir's results; the report, the
-strategy guide and any later fit (e.g. a strategy recommender) start from its rows.
+``study_runs`` reads a study dir's results and ``study_table`` makes them rows; the
+report, the strategy guide and the recommender start from these rows, or from a
+``study_table.csv`` of them (the committed results of a study whose run dirs are gone).
 """
 import csv
 import io
@@ -11,14 +12,15 @@ from collections import defaultdict
 
 import numpy as np
 
+from mmseg_al.analysis.tables import load_results
+from mmseg_al.evaluation.budget_metrics import mean_std_over_seeds
 from mmseg_al.fileio import atomic_write_text
+from mmseg_al.work_dir_files import RESULTS_FILE
 
 STUDY_FILE = 'study.json'
 TABLE_FILE = 'study_table.csv'
 TAG_COLUMNS = ('pool', 'budget', 'method', 'ssl')
 DIAGNOSTIC_KEYS = ('near_duplicate', 'share_sequence', 'sequences', 'largest_sequence_share')
-# The columns of a table row that are not numbers.
-_TEXT_COLUMNS = {'experiment', 'B', 'source', 'cpu', *TAG_COLUMNS}
 
 
 def read_study(study_dir):
@@ -31,19 +33,51 @@ def read_study(study_dir):
         return json.load(f)
 
 
-def study_runs(study_dir):
-    """``(experiment entry, seed, results.json document)`` of every run that has results."""
-    study = read_study(study_dir)
+def select_study(study, only):
+    """The part of a study (a study.json document) whose runs ``only`` keeps.
+
+    ``only`` maps a tag (an axis of the grid, or a tag of its explicit experiments) or
+    ``seed`` to the values to keep; a run is kept if it matches every key (an experiment
+    without the tag does not). A key or value the study lacks is an error that lists the
+    valid ones, so a typo never selects nothing in silence.
+    """
+    if not only:
+        return study
+    valid = defaultdict(dict)  # key -> its values, as text, in the study's order
     for experiment in study['experiments']:
-        for seed in study['seeds']:
-            path = osp.join(study_dir, experiment['name'], f'seed_{seed}', 'results.json')
-            if osp.isfile(path):
-                with open(path) as f:
-                    yield experiment, seed, json.load(f)
+        for key, value in experiment['tags'].items():
+            valid[key][str(value)] = None
+    valid['seed'] = dict.fromkeys(map(str, study['seeds']))
+    for key, values in only.items():
+        if key not in valid:
+            raise ValueError(f'--only: the study has no key {key!r}; its keys: '
+                             f'{", ".join(sorted(valid))}.')
+        unknown = [v for v in values if v not in valid[key]]
+        if unknown:
+            raise ValueError(f'--only {key}: no run has {", ".join(map(repr, unknown))}; '
+                             f'the values of {key}: {", ".join(valid[key])}.')
+    experiments = [e for e in study['experiments'] if all(
+        key in e['tags'] and str(e['tags'][key]) in values
+        for key, values in only.items() if key != 'seed')]
+    seeds = [s for s in study['seeds'] if str(s) in only.get('seed', valid['seed'])]
+    if not experiments:
+        raise ValueError('--only ' + ' '.join(f'{k}={",".join(v)}' for k, v in only.items())
+                         + ' matches no experiment of the study.')
+    return dict(study, experiments=experiments, seeds=seeds)
 
 
-def study_table(study_dir):
-    """One row per experiment × seed with results.
+def study_runs(study_dir, study):
+    """``(experiment entry, seed, results.json document)`` of each run of ``study``
+    (``read_study``, maybe a ``select_study`` part of it) that has results."""
+    found = [(experiment, seed, osp.join(study_dir, experiment['name'], f'seed_{seed}'))
+             for experiment in study['experiments'] for seed in study['seeds']]
+    found = [run for run in found if osp.isfile(osp.join(run[2], RESULTS_FILE))]
+    return [(experiment, seed, results) for (experiment, seed, _), results in
+            zip(found, load_results([work_dir for _, _, work_dir in found]))]
+
+
+def study_table(runs):
+    """One row per run of ``study_runs``.
 
     Columns: ``experiment``, ``seed``, the tags ``pool``, ``budget``, ``method``,
     ``ssl`` (None when an experiment lacks one), ``cpu`` (where its cycles trained;
@@ -52,7 +86,7 @@ def study_table(study_dir):
     (AUC@B and mIoU@B at that B), and ``auc@b`` / ``miou@b`` for every report budget b.
     """
     rows = []
-    for experiment, seed, results in study_runs(study_dir):
+    for experiment, seed, results in runs:
         tags = experiment['tags']
         cpus = dict.fromkeys((c.get('environment') or {}).get('cpu') for c in results['cycles'])
         row = dict(experiment=experiment['name'], seed=seed,
@@ -95,13 +129,20 @@ def read_table_csv(path):
     missing = {'experiment', 'seed', *TAG_COLUMNS} - set(reader.fieldnames or ())
     if missing:
         raise ValueError(f'{path} is not a study table: no columns {sorted(missing)}.')
-    # A budget a run has no value for is no key of its row, as in ``study_table``.
+    # A result a run has none of (an empty cell) is no key of its row; .get reads None.
     return [{key: _parse_cell(key, value) for key, value in row.items()
-             if key in _TEXT_COLUMNS or value != ''} for row in rows]
+             if not _is_result(key) or value != ''} for row in rows]
+
+
+def _is_result(column):
+    """Whether a column holds numbers: seed, cycles and results; tags, ``B``, ``cpu``
+    and any other column (e.g. one a later version adds) are text."""
+    return column in ('seed', 'cycles', 'final_mIoU', 'auc', 'miou') or column.startswith(
+        ('auc@', 'miou@'))
 
 
 def _parse_cell(key, value):
-    if key in _TEXT_COLUMNS:
+    if not _is_result(key):
         return value or None
     return int(value) if key in ('seed', 'cycles') else float(value)
 
@@ -119,67 +160,16 @@ def supervised_setting(experiments):
     return next((v for v in values if v is not None), None)
 
 
-def _same_run(row, other):
-    """Whether two rows agree on every result both have."""
-    return all(row[k] == other[k] for k in set(row) & set(other)
-               if k.startswith(('auc', 'miou', 'final')) and None not in (row[k], other[k]))
-
-
-def add_table_rows(rows, tables, experiments):
-    """``rows`` plus the rows of other studies' tables, renamed to this study's experiments.
-
-    Sub-studies run parts of a grid with the same experiment configs under other names
-    (``tests/test_study`` checks the configs are the same), and their run dirs need not
-    exist any more. A table row joins the experiment with its tags (pool, budget, method;
-    a row without an ``ssl`` tag joins the supervised setting); rows of no experiment (a
-    control outside the grid) keep their name. A run read twice keeps its first results
-    (the study dir's, then the tables' in the order given). Runs repeat bit for bit on
-    one machine, not across CPU types, so the second reading may differ: it is returned
-    for the report to show, not hidden.
-
-    Args:
-        rows (list[dict]): this study's own rows (``study_table``).
-        tables (list[str]): study_table.csv paths.
-        experiments (list[dict]): this study's ``study.json`` experiments.
-
-    Returns:
-        tuple[list[dict], list[dict]]: the rows (``rows`` first, then each new run once,
-        with ``source``: its table, None for the study dir) and the runs read again with
-        other results (``experiment``, ``seed``, ``kept`` and ``other``: the two rows).
-    """
-    supervised = supervised_setting(experiments)
-    by_tags = {tuple(e['tags'].get(k) for k in TAG_COLUMNS): e['name'] for e in experiments}
-    merged = {(r['experiment'], r['seed']): dict(r, source=None) for r in rows}
-    differing = []
-    for path in tables:
-        for row in read_table_csv(path):
-            row = dict(row, source=path, ssl=row['ssl'] or (supervised if row['budget'] else None))
-            row['experiment'] = by_tags.get(tuple(row[k] for k in TAG_COLUMNS),
-                                            row['experiment'])
-            kept = merged.setdefault((row['experiment'], row['seed']), row)
-            if not _same_run(kept, row):
-                differing.append(dict(experiment=row['experiment'], seed=row['seed'],
-                                      kept=kept, other=row))
-    return list(merged.values()), differing
-
-
 def by_seed(rows, column):
     """``{seed: value}`` of one experiment's rows (missing values dropped)."""
     return {row['seed']: row[column] for row in rows if row.get(column) is not None}
-
-
-def mean_std(values):
-    values = np.asarray(list(values), dtype=np.float64)
-    if len(values) == 0:
-        return None, None
-    return float(values.mean()), float(values.std())
 
 
 def paired_difference(rows, reference_rows, column):
     """Mean ± std over the seeds both have of ``row - reference`` in ``column``."""
     mine, theirs = by_seed(rows, column), by_seed(reference_rows, column)
     seeds = sorted(set(mine) & set(theirs))
-    return mean_std(mine[s] - theirs[s] for s in seeds) + (len(seeds),)
+    return mean_std_over_seeds(mine[s] - theirs[s] for s in seeds) + (len(seeds),)
 
 
 def group_rows(rows, keys):
@@ -204,7 +194,7 @@ def strategy_guide(rows, column):
     cells = []
     contestants = [r for r in rows if r['budget'] is not None and r.get(column) is not None]
     for (pool, budget, ssl), cell in group_rows(contestants, ('pool', 'budget', 'ssl')).items():
-        methods = sorted(((mean_std(by_seed(m, column).values()), method, len(m))
+        methods = sorted(((mean_std_over_seeds(by_seed(m, column).values()), method, len(m))
                           for (method,), m in group_rows(cell, ('method',)).items()),
                          key=lambda item: -item[0][0])
         if len(methods) < 2:
@@ -244,15 +234,16 @@ def ssl_gains(rows, column, ssl_off):
     return gains
 
 
-def mode_collapse(study_dir):
-    """Selection diagnostics per (pool, budget, method, ssl) and cycle, mean over seeds.
+def mode_collapse(runs):
+    """Selection diagnostics per (pool, budget, method, ssl) and cycle, mean over the
+    seeds of ``study_runs``.
 
     Returns:
         list[dict]: the tags, ``cycle`` (the cycle the batch entered in), ``seeds`` and
         the mean of each of ``DIAGNOSTIC_KEYS``.
     """
     values = defaultdict(lambda: defaultdict(list))
-    for experiment, _, results in study_runs(study_dir):
+    for experiment, _, results in runs:
         key = tuple(experiment['tags'].get(k) for k in TAG_COLUMNS)
         for cycle in results['cycles']:
             diagnostics = cycle.get('selection_diagnostics')

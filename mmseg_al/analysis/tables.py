@@ -1,29 +1,66 @@
 """Summaries of several AL runs: one row per method, mean and spread over seeds."""
 import json
+import os
 import os.path as osp
+import re
 from collections import defaultdict
 
 import numpy as np
 
 from mmseg_al.evaluation.budget_metrics import budget_summary, mean_std_over_seeds
 from mmseg_al.evaluation.per_class_iou import ALL_CLASSES_MIOU
+from mmseg_al.work_dir_files import RESULTS_FILE
 
 # Per-cycle keys of results.json: MMSeg's mIoU (classes absent from the val set are
 # skipped) and the study's (they count as 0); see PerClassIoUMetric.
 METRICS = ('mIoU', ALL_CLASSES_MIOU)
+# The name al_train.py --restart gives the work dir it moves aside (restart_work_dir).
+MOVED_ASIDE = re.compile(r'\.old-\d{8}-\d{6}$')
 
 
 def load_results(work_dirs):
-    """results.json of each work dir (a missing one is a clear error)."""
+    """results.json of each work dir (a missing one is a clear error).
+
+    The one reader of results.json files: a study's runs are read through it too.
+    """
     runs = []
     for work_dir in work_dirs:
-        path = osp.join(work_dir, 'results.json')
+        path = osp.join(work_dir, RESULTS_FILE)
         if not osp.isfile(path):
             raise FileNotFoundError(f'{path} does not exist: is {work_dir} the work dir of a '
                                     'tools/al_train.py run?')
         with open(path) as f:
             runs.append(json.load(f))
     return runs
+
+
+def distinct_runs(work_dirs):
+    """The results of ``work_dirs`` that count as seeds, and a note on each thing left out.
+
+    A dir that ``--restart`` moved aside (``<dir>.old-<time>``) holds a superseded
+    attempt, not a result. A seed of one config given twice (a copy of a run, or two
+    globs matching one dir) is one result: it counts once, from the first dir given.
+
+    Returns:
+        tuple[list[dict], list[str]]: results.json documents and one line per note.
+    """
+    aside = [d for d in work_dirs if MOVED_ASIDE.search(d.rstrip(os.sep))]
+    kept = [d for d in work_dirs if d not in aside]
+    if not kept:
+        raise ValueError(f'all {len(aside)} work dirs given were moved aside by --restart '
+                         '(*.old-<time>): they hold superseded attempts, not results.')
+    notes = [f'left out {len(aside)} work dirs that --restart moved aside (not results): '
+             + ', '.join(aside)] if aside else []
+    first, runs = {}, []
+    for work_dir, run in zip(kept, load_results(kept)):
+        key = (run_label(run), run['seed'])
+        if key in first:
+            notes.append(f'seed {run["seed"]} of {key[0]} is in {first[key]} and {work_dir}: '
+                         f'counted once, from {first[key]}')
+            continue
+        first[key] = work_dir
+        runs.append(run)
+    return runs, notes
 
 
 def check_metric(runs, metric):
@@ -50,10 +87,9 @@ def group_by_method(runs):
     return dict(groups)
 
 
-def _fmt(mean, std):
-    if mean is None:
-        return '-'
-    return f'{mean:.2f}' if not std else f'{mean:.2f}±{std:.2f}'
+def mean_std_text(mean, std):
+    """``'mean ± std'`` with two decimals, ``'-'`` without a value: every table's cells."""
+    return '-' if mean is None else f'{mean:.2f} ± {std:.2f}'
 
 
 def summary_rows(groups, metric='mIoU'):
@@ -68,7 +104,7 @@ def summary_rows(groups, metric='mIoU'):
         row = dict(method=label, seeds=len(runs))
         for k in range(length):
             percent = np.mean([r['cycles'][k]['percent_labeled'] for r in runs])
-            row[f'mIoU@{percent:.0f}%'] = _fmt(*mean_std_over_seeds(
+            row[f'mIoU@{percent:.0f}%'] = mean_std_text(*mean_std_over_seeds(
                 [r['cycles'][k][metric] for r in runs]))
         # One (AUC@B, mIoU@B) pair of dicts per seed.
         summaries = [budget_summary([c['percent_labeled'] for c in r['cycles']],
@@ -76,7 +112,7 @@ def summary_rows(groups, metric='mIoU'):
                      for r in runs]
         for i, name in enumerate(('AUC@{}', 'mIoU@{}')):
             for budget in summaries[0][i]:
-                row[name.format(budget)] = _fmt(*mean_std_over_seeds(
+                row[name.format(budget)] = mean_std_text(*mean_std_over_seeds(
                     [summary[i].get(budget) for summary in summaries]))
         near = [c['selection_diagnostics']['near_duplicate'] for r in runs for c in r['cycles']
                 if c.get('selection_diagnostics')]

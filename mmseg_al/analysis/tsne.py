@@ -14,7 +14,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from sklearn.manifold import TSNE  # noqa: E402
 
-from mmseg_al.engine.hooks.acquisition_hook import POOL_FEATURES_FILE  # noqa: E402
+from mmseg_al.work_dir_files import POOL_FEATURES_FILE, SELECTION_FILE  # noqa: E402
 
 STATUS_COLOURS = dict(unlabeled='#c8c8c8', labeled='#1f77b4', picked='#d62728')
 
@@ -34,7 +34,7 @@ def acquisition_points(cycle_dir, seed=0):
     if not osp.isfile(path):
         return None
     data = np.load(path)
-    with open(osp.join(cycle_dir, 'selection.json')) as f:
+    with open(osp.join(cycle_dir, SELECTION_FILE)) as f:
         picked = set(json.load(f)['ids'])
     status = np.where(data['labeled'], 'labeled', 'unlabeled').astype(object)
     status[[s in picked for s in data['ids']]] = 'picked'

@@ -9,7 +9,6 @@ import json
 from xml.sax.saxutils import quoteattr
 
 import numpy as np
-from matplotlib.path import Path
 
 from mmseg_al.annotation.masks import IGNORE_INDEX, AnnotationError, ReadMask
 
@@ -87,6 +86,7 @@ def _rasterise(result, height, width, where):
         np.ceil(points.max(0)).astype(int), [width, height])
     ys, xs = np.mgrid[y0:y1, x0:x1]
     centres = np.stack([xs.ravel() + 0.5, ys.ravel() + 0.5], axis=1)
+    from matplotlib.path import Path  # here: the training path imports this module
     inside[y0:y1, x0:x1] = Path(points).contains_points(centres).reshape(xs.shape)
     return inside
 

@@ -4,7 +4,7 @@ Every reader of ``mmseg_al.annotation`` turns its format into :class:`ReadMask`
 items: HxW uint8 class indices, 255 where nothing was labeled (MMSeg's ignore
 index). Readers report problems of their own format (a corrupt file, an unknown
 colour or class name); whether the masks fit a batch is checked once, for every
-format alike, by :mod:`mmseg_al.annotation.label_import`.
+format alike, by :mod:`mmseg_al.annotation.returned_masks`.
 """
 import os
 import os.path as osp

@@ -14,6 +14,8 @@ from typing import Optional, Tuple
 
 from mmengine import dist
 
+from mmseg_al.datasets.digit_pretraining import (pretrained_backbones,
+                                                 prepare_pretrained_backbones)
 from mmseg_al.datasets.digit_scenes import prepare_digit_scenes, stale_tree_reason
 from mmseg_al.datasets.manifest import MANIFEST_FILE
 from mmseg_al.registry import DATASETS
@@ -127,7 +129,9 @@ def prepare_or_check(cfg):
 
     Covers the dataset of every ``*_dataloader`` of the experiment config (the pool,
     validation and test sets). Digit scenes (and their pools) are generated on rank
-    0 when a split or pool file they need is missing.
+    0 when a split or pool file they need is missing, and so are the pretrained digit
+    backbone weights a model's ``init_cfg`` names under ``<digit root>/pretrained/``
+    (:mod:`mmseg_al.datasets.digit_pretraining`).
     """
     loaders = [key for key in cfg if key.endswith('_dataloader') and 'dataset' in cfg[key]]
     leaves = [leaf for key in loaders for leaf in leaf_dataset_cfgs(cfg[key]['dataset'])]
@@ -141,6 +145,11 @@ def prepare_or_check(cfg):
         if dist.get_rank() == 0:
             for root in sorted(digit_roots):
                 prepare_digit_scenes(root)
+        dist.barrier()
+    all_digit_roots = sorted({files.data_root for files in digit_files})
+    if pretrained_backbones(cfg.get('model') or {}, all_digit_roots):
+        if dist.get_rank() == 0:
+            prepare_pretrained_backbones(cfg.model, all_digit_roots)
         dist.barrier()
     # Under the human oracle the pool's masks appear as its images are labeled.
     oracle = cfg.get('active_learning', {}).get('oracle', 'dataset')

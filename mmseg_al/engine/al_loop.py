@@ -24,15 +24,22 @@ import zipfile
 from mmengine import dist
 from mmengine.runner import Runner
 
+from mmseg_al.acquisition.pooled_features import named_layer
+from mmseg_al.al_state import ALState
+from mmseg_al.config_error import ConfigError
 from mmseg_al.datasets.active_dataset import ActiveDataset
 from mmseg_al.datasets.ssl_dataloader import apply_ssl
+from mmseg_al.engine.acquire import select_batch
+from mmseg_al.engine.cycle_schedule import check_stretchable, cycle_iterations, fit_schedule
 from mmseg_al.engine.environment import run_environment
-from mmseg_al.engine.hooks.acquisition_hook import POOL_FEATURES_FILE, AcquisitionHook
+from mmseg_al.engine.hooks.reset_backbone_hook import pretrained_backbones
 from mmseg_al.engine.results import write_results
-from mmseg_al.engine.state import ALState
 from mmseg_al.fileio import StateError, atomic_write_text, read_json
+from mmseg_al.models.segmentors import inference_segmentor
 from mmseg_al.oracle import WaitingForLabels, build_oracle
-from mmseg_al.registry import ACQUISITIONS
+from mmseg_al.registry import ACQUISITIONS, MODELS
+from mmseg_al.work_dir_files import (LABELED_FILE, RESULTS_FILE, SELECTION_FILE, STATE_FILE,
+                                     cycle_dir)
 
 AL_DEFAULTS = dict(
     initial=10,  # I: labeled at random before cycle 0 (percent of the pool, or images)
@@ -40,7 +47,13 @@ AL_DEFAULTS = dict(
     num_cycles=4,  # K: acquisitions; the model is trained K + 1 times
     unit='percent',  # or 'images'
     acquisition=dict(type='RandomAcquisition'),
-    training='retrain',  # or 'finetune' (start from the previous cycle's weights)
+    # 'retrain': every cycle from the model's init; 'finetune': from the previous cycle's
+    # weights; 'reset_backbone' (the study's authors): the backbone from its pretrained
+    # init_cfg, everything else from the previous cycle's weights.
+    training='retrain',
+    # None: train_cfg.max_iters per cycle. E: ceil(E x labeled / global batch) iterations,
+    # the schedule stretched to them (engine/cycle_schedule.py), as the authors train.
+    epochs_per_cycle=None,
     query_batch_size=16,
     report_budgets=(30, 50),  # B of mIoU@B and AUC@B, in percent
     keep_checkpoints='last',  # or 'all'
@@ -52,7 +65,7 @@ AL_DEFAULTS = dict(
     # (export, stop, import; a dict adds HumanOracle options, e.g. image_url).
     oracle='dataset',
 )
-TRAINING_MODES = ('retrain', 'finetune')
+TRAINING_MODES = ('retrain', 'finetune', 'reset_backbone')
 
 
 def resume_point(cycle_dir):
@@ -74,10 +87,6 @@ def resume_point(cycle_dir):
     saved = [(int(m.group(1)), path) for path in glob.glob(osp.join(cycle_dir, 'iter_*.pth'))
              if (m := re.search(r'iter_(\d+)\.pth$', path)) and zipfile.is_zipfile(path)]
     return max(saved)[1] if saved else None
-
-
-class ConfigError(ValueError):
-    """The ``active_learning`` block of a config cannot be run as it is."""
 
 
 def config_hash(cfg):
@@ -135,24 +144,60 @@ class ALLoop:
         if self.al_cfg['training'] not in TRAINING_MODES:
             raise ConfigError(f"active_learning.training must be one of {TRAINING_MODES}, got "
                              f"{self.al_cfg['training']!r}.")
+        epochs = self.al_cfg['epochs_per_cycle']
+        if epochs is not None:
+            if isinstance(epochs, bool) or not isinstance(epochs, (int, float)) or epochs <= 0:
+                raise ConfigError('active_learning.epochs_per_cycle must be a positive number '
+                                  f'or None, got {epochs!r}.')
+            check_stretchable(cfg)
         acquisition_type = self.al_cfg['acquisition'].get('type')
         if ACQUISITIONS.get(acquisition_type) is None:
             known = ', '.join(sorted(ACQUISITIONS.module_dict))
             raise ConfigError(f'Unknown acquisition {acquisition_type!r} in '
                            f'active_learning.acquisition. Known: {known}.')
-        self.state_path = osp.join(self.work_dir, ALState.FILE)
+        self.state_path = osp.join(self.work_dir, STATE_FILE)
         self.pool = ActiveDataset(copy.deepcopy(cfg.train_dataloader.dataset), view='all')
         self.n_initial, self.n_step = budget_sizes(self.al_cfg, len(self.pool.pool_ids))
         self.num_cycles = self.al_cfg['num_cycles']
         query_dataset = copy.deepcopy(cfg.train_dataloader.dataset)
         query_dataset['pipeline'] = query_pipeline(cfg.test_pipeline)
+        self.query_dataloader = dict(batch_size=self.al_cfg['query_batch_size'],
+                                     num_workers=cfg.train_dataloader.get('num_workers', 0),
+                                     dataset=query_dataset)
         try:
             self.oracle = build_oracle(self.al_cfg['oracle'], work_dir=self.work_dir,
                                        query_dataset=query_dataset,
                                        batch_size=self.al_cfg['query_batch_size'])
         except (TypeError, ValueError) as err:
             raise ConfigError(f'active_learning.oracle: {err}') from err
+        if self.num_cycles:
+            self._check_acquisition()
         self.state = self._load_or_init_state()
+
+    def _check_acquisition(self):
+        """Fail on an acquisition the model cannot serve now, before anything is trained."""
+        acquisition_cfg = self.al_cfg['acquisition']
+        try:
+            acquisition = ACQUISITIONS.build(acquisition_cfg)
+        except (TypeError, ValueError) as err:
+            raise ConfigError(f'active_learning.acquisition: {err}') from err
+        # The segmentor an SSL wrapper would query is built from this config too.
+        model = inference_segmentor(MODELS.build(self.cfg.model))
+        try:
+            acquisition.check_model(model)
+        except ValueError as err:
+            raise ConfigError(f'active_learning.acquisition ({acquisition_cfg["type"]}): '
+                              f'{err}') from err
+        if self.al_cfg['save_pool_features']:
+            try:
+                named_layer(model, self.al_cfg['feature_layer'])
+            except ValueError as err:
+                raise ConfigError(f'active_learning.save_pool_features: {err}') from err
+        if self.al_cfg['training'] == 'reset_backbone':
+            try:
+                pretrained_backbones(model)
+            except ValueError as err:
+                raise ConfigError(f"active_learning.training='reset_backbone': {err}") from err
 
     # -- state ----------------------------------------------------------------
     def _load_or_init_state(self):
@@ -180,11 +225,11 @@ class ALLoop:
         return state
 
     def _cycle_dir(self, k):
-        return osp.join(self.work_dir, f'cycle_{k}')
+        return cycle_dir(self.work_dir, k)
 
     def _write_added(self, k):
         added = [s for s in self.pool.pool_ids if self.pool.labeled_at.get(s) == k]
-        atomic_write_text(osp.join(self._cycle_dir(k), 'labeled.txt'), '\n'.join(added) + '\n')
+        atomic_write_text(osp.join(self._cycle_dir(k), LABELED_FILE), '\n'.join(added) + '\n')
 
     def _mark_done(self, k, phase, **record):
         if dist.get_rank() == 0:
@@ -201,29 +246,22 @@ class ALLoop:
         pool_cfg = cfg.train_dataloader.dataset
         cfg.train_dataloader.dataset = dict(type='ActiveDataset', dataset=pool_cfg,
                                             state_file=self.state_path, cycle=k, view='labeled')
+        if self.al_cfg['epochs_per_cycle'] is not None:
+            fit_schedule(cfg, self.iterations_of(k))
         # Validation runs once per cycle, in the eval phase.
         cfg.train_cfg.val_begin = cfg.train_cfg.max_iters + 1
         hooks = list(cfg.get('custom_hooks', []))
         hooks.append(dict(type='IterSeedHook', seed=self.seed * 1000 + k))
-        if k < self.num_cycles:
-            query_dataset = copy.deepcopy(pool_cfg)
-            query_dataset['pipeline'] = query_pipeline(cfg.test_pipeline)
-            hooks.append(dict(
-                type='AcquisitionHook', acquisition=self.al_cfg['acquisition'],
-                num_to_select=self.n_step, state_file=self.state_path, cycle=k,
-                out_file=osp.join(cfg.work_dir, 'selection.json'), seed=self.seed,
-                feature_file=(osp.join(cfg.work_dir, POOL_FEATURES_FILE)
-                              if self.al_cfg['save_pool_features'] else None),
-                feature_layer=self.al_cfg['feature_layer'],
-                query_dataloader=dict(batch_size=self.al_cfg['query_batch_size'],
-                                      num_workers=cfg.train_dataloader.get('num_workers', 0),
-                                      dataset=query_dataset)))
-        cfg.custom_hooks = hooks
+        hooks.append(dict(type='CycleProgressHook', cycle=k, num_cycles=self.num_cycles,
+                          num_labeled=self._num_labeled(k), pool_size=len(self.pool.pool_ids)))
         resume_from = resume_point(cfg.work_dir)
         if resume_from:
             cfg.resume, cfg.load_from = True, resume_from
-        elif self.al_cfg['training'] == 'finetune' and k > 0:
+        elif self.al_cfg['training'] != 'retrain' and k > 0:
             cfg.resume, cfg.load_from = False, self.state.cycle(k - 1)['checkpoint']
+            if self.al_cfg['training'] == 'reset_backbone':
+                hooks.append(dict(type='ResetBackboneHook'))  # runs after that load
+        cfg.custom_hooks = hooks
         # "-SSL": wrap the model and mix the unlabeled view into every batch.
         return apply_ssl(cfg)
 
@@ -247,6 +285,15 @@ class ALLoop:
     def _num_labeled(self, k):
         return sum(1 for c in self.pool.labeled_at.values() if c <= k)
 
+    def iterations_of(self, k):
+        """Training iterations of cycle ``k``: ``train_cfg.max_iters``, or by
+        ``epochs_per_cycle`` over the cycle's labeled images and the global batch."""
+        epochs = self.al_cfg['epochs_per_cycle']
+        if epochs is None:
+            return self.cfg.train_cfg.max_iters
+        return cycle_iterations(epochs, self._num_labeled(k), self.cfg.train_dataloader.batch_size,
+                                dist.get_world_size())
+
     def _eval(self, k, runner):
         metrics = runner.val()
         # IoUMetric reports percent with 2 decimals; float32 noise beyond that is dropped.
@@ -256,11 +303,15 @@ class ALLoop:
                         percent_labeled=100.0 * num_labeled / len(self.pool.pool_ids))
 
     def _acquire(self, k, runner):
-        out_file = osp.join(self._cycle_dir(k), 'selection.json')
+        out_file = osp.join(self._cycle_dir(k), SELECTION_FILE)
         if not osp.isfile(out_file):
             runner = runner or self._trained_runner(k)
-            hook = next(h for h in runner.hooks if isinstance(h, AcquisitionHook))
-            hook.after_train(runner)
+            # Built anew each cycle, as a Runner builds its components.
+            select_batch(runner.model, ACQUISITIONS.build(self.al_cfg['acquisition']),
+                         self.n_step, self.query_dataloader, self.work_dir, k, self.seed,
+                         self.al_cfg['feature_layer'] if self.al_cfg['save_pool_features']
+                         else None,
+                         amp=self.cfg.optim_wrapper.get('type') == 'AmpOptimWrapper')
         selection = read_json(out_file, 'Selection')
         labeled = self.oracle.request(k, selection, lambda: runner or self._trained_runner(k),
                                       self.state)
@@ -296,10 +347,11 @@ class ALLoop:
         try:
             for k in range(self.num_cycles + 1):
                 runner = None
-                print_progress(f'cycle {k}/{self.num_cycles}: {self._num_labeled(k)} labeled')
+                print_progress(f'cycle {k}/{self.num_cycles}: {self._num_labeled(k)} labeled, '
+                               f'{self.iterations_of(k)} iterations')
                 if not self.state.is_done(k, 'train'):
                     runner = self._train(k)
-                    # Fine-tuning starts the next cycle from this one's weights, so keep them.
+                    # The other modes start the next cycle from this one's weights: keep them.
                     if self.al_cfg['training'] == 'retrain':
                         self._drop_old_checkpoints(k)
                     elif k > 0:
@@ -319,8 +371,8 @@ class ALLoop:
         finally:
             gc.unfreeze()
         print_progress(f'done in {time.time() - started:.0f} s; results in '
-                       f'{osp.join(self.work_dir, "results.json")}')
-        return read_json(osp.join(self.work_dir, 'results.json'), 'Results')
+                       f'{osp.join(self.work_dir, RESULTS_FILE)}')
+        return read_json(osp.join(self.work_dir, RESULTS_FILE), 'Results')
 
 
 def print_progress(message):

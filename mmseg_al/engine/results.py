@@ -6,9 +6,7 @@ from mmseg_al.datasets.ssl_dataloader import ssl_model_type
 from mmseg_al.evaluation.budget_metrics import budget_summary
 from mmseg_al.evaluation.per_class_iou import ALL_CLASSES_MIOU, PER_CLASS_PREFIX
 from mmseg_al.fileio import atomic_write_json
-
-RESULTS_FILE = 'results.json'
-CURVE_FILE = 'miou_curve.png'
+from mmseg_al.work_dir_files import CURVE_FILE, RESULTS_FILE
 
 
 def experiment_results(cfg, al_cfg, state):

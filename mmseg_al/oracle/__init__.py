@@ -1,5 +1,6 @@
 from mmseg_al.oracle.dataset_oracle import DatasetOracle
 from mmseg_al.oracle.human_oracle import HumanOracle, WaitingForLabels
+from mmseg_al.oracle.label_import import import_labels
 
 ORACLES = dict(dataset=DatasetOracle, human=HumanOracle)
 
@@ -15,4 +16,5 @@ def build_oracle(cfg, **defaults):
     return HumanOracle(**{**defaults, **cfg})
 
 
-__all__ = ['DatasetOracle', 'HumanOracle', 'ORACLES', 'WaitingForLabels', 'build_oracle']
+__all__ = ['DatasetOracle', 'HumanOracle', 'ORACLES', 'WaitingForLabels', 'build_oracle',
+           'import_labels']

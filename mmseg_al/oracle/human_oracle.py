@@ -16,10 +16,11 @@ from mmengine import dist
 from mmengine.dataset import pseudo_collate
 
 from mmseg_al.annotation.batch import write_batch
-from mmseg_al.annotation.label_import import IMPORTED, WAITING
 from mmseg_al.annotation.masks import AnnotationError
 from mmseg_al.datasets.active_dataset import ActiveDataset
-from mmseg_al.engine.hooks.acquisition_hook import inference_segmentor
+from mmseg_al.models.segmentors import inference_segmentor
+from mmseg_al.oracle.label_import import IMPORTED, WAITING
+from mmseg_al.work_dir_files import TO_LABEL_DIR, cycle_dir
 
 LOCAL_FILES = 'local-files'
 
@@ -77,18 +78,22 @@ class HumanOracle:
             runner = trained_runner()  # on every rank: building one may be collective
             if dist.get_rank() == 0:
                 self._export(cycle, selection, runner)
-                entry[WAITING] = dict(images=len(selection['ids']),
-                                      to_label=osp.join(f'cycle_{cycle}', 'to_label'))
+                entry[WAITING] = dict(images=len(selection['ids']), to_label=osp.relpath(
+                    self.to_label_dir(cycle), self.work_dir))
                 state.save()
             dist.barrier()
         raise WaitingForLabels(self.message(cycle, len(selection['ids'])))
 
+    def to_label_dir(self, cycle):
+        """Where the batch of ``cycle`` is exported for annotators."""
+        return osp.join(cycle_dir(self.work_dir, cycle), TO_LABEL_DIR)
+
     def message(self, cycle, num_images):
-        folder = osp.join(self.work_dir, f'cycle_{cycle}', 'to_label')
         return (f'cycle {cycle}: {num_images} images wait for labels. The batch is exported to '
-                f'{folder}/ (batch.csv; label_studio/tasks.json + labeling_config.xml; '
-                'cvat/images.txt + predictions_segmentation_mask_1.1.zip). Label it, export the '
-                'masks (Label Studio: JSON; CVAT: Segmentation mask 1.1), then import them:\n'
+                f'{self.to_label_dir(cycle)}/ (batch.csv; label_studio/tasks.json + '
+                'labeling_config.xml; cvat/images.txt + predictions_segmentation_mask_1.1.zip). '
+                'Label it, export the masks (Label Studio: JSON; CVAT: Segmentation mask 1.1), '
+                'then import them:\n'
                 f'    python tools/al_import.py {self.work_dir} SOURCE\n'
                 'and run this command again to train the next cycle.')
 
@@ -127,6 +132,5 @@ class HumanOracle:
                       score=selection['scores'].get(s)) for s in ids]
         root = self.document_root or dataset.dataset.data_root or osp.dirname(items[0]['image'])
         metainfo = dataset.metainfo
-        write_batch(osp.join(self.work_dir, f'cycle_{cycle}', 'to_label'), cycle, items,
-                    predictions, list(metainfo['classes']), metainfo['palette'],
-                    self._urls(infos, root))
+        write_batch(self.to_label_dir(cycle), cycle, items, predictions,
+                    list(metainfo['classes']), metainfo['palette'], self._urls(infos, root))

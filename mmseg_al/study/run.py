@@ -13,8 +13,9 @@ import time
 from dataclasses import dataclass
 
 import mmseg_al
-from mmseg_al.engine.state import ALState
+from mmseg_al.al_state import ALState
 from mmseg_al.fileio import StateError, atomic_write_json, read_json
+from mmseg_al.work_dir_files import STATE_FILE
 
 DONE, RUNNING, FAILED, PENDING = 'done', 'running', 'failed', 'pending'
 MARKER_FILE = 'study_run.json'
@@ -35,6 +36,7 @@ class Run:
         work_dir (str): ``<study dir>/<experiment>/seed_<seed>``.
         num_cycles (int): K of the experiment; the run is done once cycle K is evaluated.
         tags (dict): the experiment's tags.
+        amp (bool): train with mixed precision (``al_train.py --amp``; needs a GPU).
     """
     experiment: str
     seed: int
@@ -42,6 +44,7 @@ class Run:
     work_dir: str
     num_cycles: int
     tags: dict
+    amp: bool = False
 
     @property
     def name(self):
@@ -58,7 +61,7 @@ class Run:
     def command(self):
         """The al_train.py command line of this run (resumes by itself when state exists)."""
         return [sys.executable, AL_TRAIN, self.config, '--work-dir', self.work_dir,
-                '--seed', str(self.seed)]
+                '--seed', str(self.seed)] + (['--amp'] if self.amp else [])
 
     def environment(self, threads):
         """The child's environment: this checkout's package first, ``threads`` torch threads."""
@@ -73,7 +76,7 @@ class Run:
     def phases(self):
         """(finished phases, all phases) from al_state.json; (0, total) before it exists."""
         total = 3 * self.num_cycles + 2  # train + eval per cycle, acquire for all but the last
-        path = osp.join(self.work_dir, ALState.FILE)
+        path = osp.join(self.work_dir, STATE_FILE)
         if not osp.isfile(path):
             return 0, total
         state = ALState.load(path)
@@ -81,7 +84,7 @@ class Run:
         return done, total
 
     def is_done(self):
-        path = osp.join(self.work_dir, ALState.FILE)
+        path = osp.join(self.work_dir, STATE_FILE)
         return osp.isfile(path) and ALState.load(path).is_done(self.num_cycles, 'eval')
 
     def marker(self):

@@ -14,7 +14,7 @@ import time
 
 from mmengine.config import Config
 
-from mmseg_al.analysis.study_table import STUDY_FILE
+from mmseg_al.analysis.study_table import STUDY_FILE, select_study
 from mmseg_al.fileio import atomic_write_json
 from mmseg_al.study.experiment import Experiment
 from mmseg_al.study.run import Run
@@ -46,9 +46,10 @@ class Study:
         work_dir (str, optional): the study dir (default ``work_dirs/<name>``).
         cfg_options (dict, optional): dotted overrides for every run, applied after the
             study's own ``cfg_options`` (e.g. from the command line).
+        amp (bool): every run trains with mixed precision (``al_train.py --amp``).
     """
 
-    def __init__(self, config, work_dir=None, cfg_options=None):
+    def __init__(self, config, work_dir=None, cfg_options=None, amp=False):
         if not osp.isfile(config):
             raise StudyConfigError(f'Study config {config} does not exist.')
         self.config_file = osp.abspath(config)
@@ -68,6 +69,7 @@ class Study:
         # < cfg_options given here (the command line).
         self.base_options = dict(cfg.get('cfg_options', {}))
         self.cli_options = dict(cfg_options or {})
+        self.amp = amp
         unknown = set(cfg.get('slurm', {})) - set(SLURM_DEFAULTS)
         if unknown:
             raise StudyConfigError(f'{config}: unknown slurm settings {sorted(unknown)}; known: '
@@ -140,13 +142,19 @@ class Study:
                           tags=dict(spec.get('tags', {})))
 
     # -- on disk ---------------------------------------------------------------------
-    def runs(self, refresh=True):
+    def runs(self, refresh=True, only=None):
         """Write every experiment config and study.json; the runs in grid order.
 
         Args:
             refresh (bool): rewrite configs and study.json that exist (to run the study);
                 False keeps them, to look at the study as it was run.
+            only (dict, optional): ``{tag or 'seed': [values]}``: return the runs of that
+                part of the grid (``select_study``); the configs and study.json written
+                are still the whole study's.
         """
+        part = select_study(dict(seeds=self.seeds, experiments=[
+            dict(name=e.name, tags=e.tags) for e in self.experiments]), only)
+        chosen = {(e['name'], seed) for e in part['experiments'] for seed in part['seeds']}
         runs, ssl_models = [], []
         for experiment in self.experiments:
             directory = osp.join(self.work_dir, experiment.name)
@@ -154,7 +162,8 @@ class Study:
             num_cycles, ssl_model = experiment.read_settings(config)
             ssl_models.append(ssl_model)
             runs += [Run(experiment.name, seed, config, osp.join(directory, f'seed_{seed}'),
-                         num_cycles, dict(experiment.tags)) for seed in self.seeds]
+                         num_cycles, dict(experiment.tags), self.amp)
+                     for seed in self.seeds if (experiment.name, seed) in chosen]
         study_file = osp.join(self.work_dir, STUDY_FILE)
         if not refresh and osp.isfile(study_file):
             return runs

@@ -1,5 +1,6 @@
 """The study table, paper tables, strategy guide and report on a synthetic study dir."""
 import json
+import os
 import os.path as osp
 import shutil
 
@@ -7,9 +8,9 @@ import numpy as np
 import pytest
 
 from mmseg_al.analysis.study_report import paper_table, write_study_report
-from mmseg_al.analysis.study_table import (add_table_rows, mode_collapse, paired_difference,
-                                           read_study, read_table_csv, ssl_gains,
-                                           strategy_guide, study_table, table_csv)
+from mmseg_al.analysis.study_table import (mode_collapse, paired_difference, read_study,
+                                           read_table_csv, select_study, ssl_gains,
+                                           strategy_guide, study_runs, study_table, table_csv)
 from mmseg_al.analysis.tsne import acquisition_points
 
 # (method, ssl) -> mIoU per cycle at seeds 0, 1 (x = 10, 20, 30 %).
@@ -38,6 +39,17 @@ def write_run(study_dir, name, seed, mious, near=0.5, cpus=('CPU A',)):
         auc={'20': None, '30': auc(mious)}, miou_at={'20': mious[1], '30': mious[2]})))
 
 
+def write_study_of_runs(study_dir, name, experiments):
+    """study.json of ``experiments``, each run at seeds 0 and 1 with the supervised curves
+    of its method; returns the report's text."""
+    for experiment in experiments:
+        for seed, mious in enumerate(CURVES[(experiment['tags']['method'], 'sup')]):
+            write_run(study_dir, experiment['name'], seed, mious)
+    (study_dir / 'study.json').write_text(json.dumps(dict(
+        name=name, config='s.py', seeds=[0, 1], experiments=experiments)))
+    return open(write_study_report(str(study_dir))).read()
+
+
 @pytest.fixture
 def study_dir(tmp_path):
     experiments = []
@@ -64,8 +76,16 @@ def study_dir(tmp_path):
     return tmp_path
 
 
+GUIDE = 'Strategy guide (computed from this study)'
+
+
+def rows_of(study_dir, only=None):
+    """The study table of the study dir (of the part ``only`` selects)."""
+    return study_table(study_runs(study_dir, select_study(read_study(study_dir), only)))
+
+
 def test_study_table_has_one_row_per_run(study_dir):
-    rows = study_table(study_dir)
+    rows = rows_of(study_dir)
     assert len(rows) == 10
     coreset = [r for r in rows if r['method'] == 'Coreset']
     assert [r['auc'] for r in coreset] == pytest.approx([auc([10, 30, 40]), auc([12, 32, 42])])
@@ -82,7 +102,7 @@ def test_study_table_has_one_row_per_run(study_dir):
 
 
 def test_paired_difference_and_guide(study_dir):
-    rows = study_table(study_dir)
+    rows = rows_of(study_dir)
     entropy = [r for r in rows if r['method'] == 'Entropy']
     random = [r for r in rows if r['method'] == 'Random' and r['ssl'] == 'sup']
     diffs = [auc([10, 24, 34]) - auc([10, 20, 30]), auc([12, 20, 30]) - auc([12, 22, 32])]
@@ -101,7 +121,7 @@ def test_paired_difference_and_guide(study_dir):
 
 
 def test_ssl_gains_pair_each_method_with_its_supervised_twin(study_dir):
-    rows = study_table(study_dir)
+    rows = rows_of(study_dir)
     gains = ssl_gains(rows, 'auc', 'sup')
     # Only Random has an SSL twin; its gain per seed is hand-computed from CURVES.
     diffs = [auc([15, 25, 35]) - auc([10, 20, 30]), auc([15, 25, 35]) - auc([12, 22, 32])]
@@ -111,7 +131,7 @@ def test_ssl_gains_pair_each_method_with_its_supervised_twin(study_dir):
 
 
 def test_paper_table_marks_the_best_and_lists_the_full_rows(study_dir):
-    rows = study_table(study_dir)
+    rows = rows_of(study_dir)
     cell = [r for r in rows if r['budget'] == '2-2']
     full = [r for r in rows if r['budget'] is None]
     table = paper_table(cell, full, 'sup')
@@ -124,7 +144,7 @@ def test_paper_table_marks_the_best_and_lists_the_full_rows(study_dir):
 
 
 def test_mode_collapse_and_report(study_dir):
-    collapse = mode_collapse(study_dir)
+    collapse = mode_collapse(study_runs(study_dir, read_study(study_dir)))
     entropy = [r for r in collapse if r['method'] == 'Entropy']
     assert [r['cycle'] for r in entropy] == [1, 2] and entropy[0]['near_duplicate'] == 0.9
     assert entropy[0]['seeds'] == 2
@@ -137,30 +157,30 @@ def test_mode_collapse_and_report(study_dir):
     assert osp.isfile(study_dir / 'study_table.csv')
 
 
+def _section(report, title):
+    """The lines of one section of a report, without its figures and blank lines."""
+    body = report[report.index(f'## {title}\n'):].split('\n## ')[0]
+    return [line for line in body.splitlines() if line and not line.startswith('![')]
+
+
 def test_the_guide_names_the_methods_a_cell_has_not_run(study_dir):
     """A winner drawn from part of a cell says which methods the contest left out."""
     report = open(write_study_report(str(study_dir))).read()
     assert next(line for line in report.splitlines()
                 if line.startswith('| P | 2-2 | sup |')).endswith('| 2 | - |')
     shutil.rmtree(study_dir / 'Coreset_sup_P_2-2')
-    report = open(write_study_report(str(study_dir))).read()
-    row = next(line for line in report.splitlines() if line.startswith('| P | 2-2 | sup |'))
+    report = open(write_study_report(str(study_dir), out_dir=str(study_dir / 'part'))).read()
+    row = next(line for line in _section(report, GUIDE) if line.startswith('| P | 2-2 | sup |'))
     assert row.startswith('| P | 2-2 | sup | Entropy |') and row.endswith('| 2 | Coreset |')
 
 
 def test_a_study_whose_runs_all_train_with_ssl_labels_them_as_ssl(tmp_path):
     """A study of a grid's SSL half tags its experiments ssl='SSL' like the grid does; its
     rows must not read as supervised ones, as the first ssl tag of the study would say."""
-    experiments = []
-    for method in ('Random', 'Coreset'):
-        name = f'{method}_SSL_P_2-2'
-        experiments.append(dict(name=name, ssl_model='S4GANSegmentor',
-                                tags=dict(method=method, ssl='SSL', pool='P', budget='2-2')))
-        for seed, mious in enumerate(CURVES[(method, 'sup')]):
-            write_run(tmp_path, name, seed, mious)
-    (tmp_path / 'study.json').write_text(json.dumps(dict(
-        name='ssl_half', config='s.py', seeds=[0, 1], experiments=experiments)))
-    report = open(write_study_report(str(tmp_path))).read()
+    report = write_study_of_runs(tmp_path, 'ssl_half', [
+        dict(name=f'{method}_SSL_P_2-2', ssl_model='S4GANSegmentor',
+             tags=dict(method=method, ssl='SSL', pool='P', budget='2-2'))
+        for method in ('Random', 'Coreset')])
     assert '| Coreset-SSL | 2 |' in report and '| Random-SSL | 2 |' in report
     assert not [line for line in report.splitlines() if line.startswith(('| Coreset |',
                                                                          '| Random |'))]
@@ -193,7 +213,7 @@ def test_markdown_tables_show_a_missing_value_as_a_dash():
 
 
 def test_a_study_table_reads_back_as_the_rows_it_was_written_from(study_dir, tmp_path):
-    rows = study_table(study_dir)
+    rows = rows_of(study_dir)
     path = tmp_path / 'table.csv'
     path.write_text(table_csv(rows))
     # A result a run has none of (auc@100 of a 100 % row) comes back as no key, as .get
@@ -206,86 +226,118 @@ def test_a_study_table_reads_back_as_the_rows_it_was_written_from(study_dir, tmp
         read_table_csv(str(tmp_path / 'other.csv'))
 
 
-def _sub_study_table(tmp_path, rows):
-    """A study_table.csv of a sub-study: no SSL axis, so its supervised rows have no ssl tag."""
-    path = tmp_path / 'sub' / 'study_table.csv'
-    path.parent.mkdir(exist_ok=True)
-    path.write_text(table_csv([dict(experiment=f"{r['method']}_P_2-2", seed=r['seed'], pool='P',
-                                    budget='2-2', method=r['method'], ssl=None, auc=r['auc'],
-                                    **{'auc@30': r['auc']}) for r in rows]))
-    return str(path)
 
 
-@pytest.fixture
-def study_missing_a_run(study_dir):
-    """The synthetic study without its Coreset seed-1 run dir (a sub-study ran it)."""
+def test_a_part_of_the_study_is_reported_with_coverage(study_dir):
     shutil.rmtree(study_dir / 'Coreset_sup_P_2-2' / 'seed_1')
-    return study_dir
-
-
-def test_table_rows_join_the_experiment_with_their_tags(study_missing_a_run, tmp_path):
-    own = study_table(study_missing_a_run)
-    entropy_0 = next(r for r in own if r['method'] == 'Entropy' and r['seed'] == 0)
-    table = _sub_study_table(tmp_path, [
-        dict(method='Coreset', seed=1, auc=auc([12, 32, 42])),  # the run the study dir lacks
-        dict(method='Entropy', seed=0, auc=entropy_0['auc']),   # one it has: the same run
-        dict(method='Random-MCD', seed=0, auc=1.0)])            # a control outside the grid
-    rows, differing = add_table_rows(own, [table],
-                                     read_study(study_missing_a_run)['experiments'])
-    assert differing == []
-    added = rows[len(own):]
-    assert rows[:len(own)] == [dict(r, source=None) for r in own]
-    assert [(r['experiment'], r['seed'], r['ssl'], r['source']) for r in added] == [
-        ('Coreset_sup_P_2-2', 1, 'sup', table), ('Random-MCD_P_2-2', 0, 'sup', table)]
-    # The rejoined seed makes the guide's Coreset mean that of the full fixture again.
-    cell = next(c for c in strategy_guide(rows, 'auc') if c['ssl'] == 'sup')
-    assert cell['winner'] == 'Coreset' and cell['seeds'] == 2
-    assert cell['winner_mean'] == pytest.approx(np.mean([auc([10, 30, 40]), auc([12, 32, 42])]))
-
-
-def test_a_run_read_twice_keeps_its_first_results_and_shows_the_other(study_dir, tmp_path):
-    own = study_table(study_dir)
-    table = _sub_study_table(tmp_path, [dict(method='Entropy', seed=0, auc=99.0)])
-    rows, differing = add_table_rows(own, [table], read_study(study_dir)['experiments'])
-    assert len(rows) == len(own) and 99.0 not in [r['auc'] for r in rows]
-    assert [(d['experiment'], d['seed'], d['kept']['source'], d['other']['auc'])
-            for d in differing] == [('Entropy_sup_P_2-2', 0, None, 99.0)]
-    report = open(write_study_report(str(study_dir), [table])).read()
-    kept = auc([10, 24, 34])
-    assert (f'| Entropy_sup_P_2-2 | 0 | study dir | {kept:.2f} | `{osp.relpath(table)}` | '
-            f'99.00 | {99 - kept:+.2f} |') in report
-
-
-def test_a_100_percent_run_read_twice_is_shown_by_its_miou(study_dir, tmp_path):
-    """A one-cycle run records an AUC of 0 (no area): the two readings differ in mIoU."""
-    shutil.rmtree(study_dir / 'full_P' / 'seed_1')
-    tables = []
-    for name, miou in (('a', 52.0), ('b', 49.5)):
-        path = tmp_path / name / 'study_table.csv'
-        path.parent.mkdir()
-        path.write_text(table_csv([dict(experiment='full_P', seed=1, pool='P', budget=None,
-                                        method='100%', ssl=None, cycles=1, final_mIoU=miou,
-                                        B=100, auc=0.0, miou=miou)]))
-        tables.append(str(path))
-    report = open(write_study_report(str(study_dir), tables)).read()
-    assert (f'| full_P | 1 | `{osp.relpath(tables[0])}` | 52.00 | `{osp.relpath(tables[1])}` '
-            '| 49.50 | -2.50 |') in report
-
-
-def test_report_with_tables_counts_their_runs_and_shows_coverage(study_missing_a_run,
-                                                                 tmp_path):
-    report = open(write_study_report(str(study_missing_a_run))).read()
+    report = open(write_study_report(str(study_dir))).read()
     assert report.startswith('# Study syn\n\n9 of 10 runs with results')
-    assert '## Coverage' not in report
-    control = _sub_study_table(tmp_path, [dict(method='Random-MCD', seed=0, auc=1.0)])
-    report = open(write_study_report(str(study_missing_a_run), [control])).read()
-    assert '9 of 10 runs with results' in report and '1 of them outside this grid' in report
     assert '| P | 2-2 | sup | Random, Entropy, Coreset (1 seeds) | - |' in report
-    table = _sub_study_table(tmp_path, [dict(method='Coreset', seed=1, auc=auc([12, 32, 42]))])
-    report = open(write_study_report(str(study_missing_a_run), [table])).read()
-    assert '10 of 10 runs with results' in report
-    assert '1 runs come from the tables of other studies' in report
-    assert '| P | 2-2 | sup | Random, Entropy, Coreset | - |' in report
-    assert '| P | 2-2 | SSL | Random | - |' in report
-    csv_rows = read_table_csv(str(study_missing_a_run / 'study_table.csv'))
-    assert [r['source'] for r in csv_rows].count(table) == 1
+    assert len(read_table_csv(str(study_dir / 'study_table.csv'))) == 9
+
+
+def test_a_full_study_needs_no_coverage_table(study_dir):
+    report = open(write_study_report(str(study_dir))).read()
+    assert report.startswith('# Study syn\n\n10 of 10 runs with results')
+    assert '## Coverage' not in report
+
+
+def test_a_report_from_the_committed_table_needs_no_run_dirs(study_dir, tmp_path):
+    from_runs = open(write_study_report(str(study_dir))).read()
+    table = tmp_path / 'committed' / 'digit_study.csv'
+    table.parent.mkdir()
+    os.replace(study_dir / 'study_table.csv', table)
+    for experiment in read_study(study_dir)['experiments']:
+        shutil.rmtree(study_dir / experiment['name'])
+    out = tmp_path / 'docs'
+    from_table = open(write_study_report(str(study_dir), table=str(table),
+                                         out_dir=str(out))).read()
+    assert from_table.startswith('# Study syn\n\n10 of 10 runs with results')
+    assert f'({osp.relpath(table, out)})' in from_table  # a link to the table it read
+    # The same tables, SSL gains and guide; the figures of run dirs are not there.
+    assert '## Mode collapse' in from_runs and '## Mode collapse' not in from_table
+    for title in ('P, budget 2-2', 'What SSL adds to each method', GUIDE):
+        assert _section(from_runs, title) == _section(from_table, title), title
+    assert '| P | 2-2 | sup | Coreset |' in from_table
+    assert sorted(os.listdir(out)) == ['report.md']  # no second copy of the table
+
+
+def test_table_rows_of_other_experiments_or_seeds_are_left_out(study_dir, tmp_path):
+    write_study_report(str(study_dir))
+    rows = read_table_csv(str(study_dir / 'study_table.csv'))
+    extra = [dict(rows[0], experiment='Control_P_2-2', method='Control'), dict(rows[0], seed=7)]
+    table = tmp_path / 'table.csv'
+    table.write_text(table_csv(rows + extra))
+    report = open(write_study_report(str(study_dir), table=str(table),
+                                     out_dir=str(tmp_path / 'out'))).read()
+    assert '10 of 10 runs with results' in report and '2 of its rows are of other' in report
+    assert 'Control' not in report
+
+
+def test_a_report_never_replaces_a_fuller_one(study_dir, tmp_path, tool):
+    """A study reported from its table, then re-reported from a study dir whose runs are
+    gone, kept the fuller report (it was rewritten as "0 of 10 runs")."""
+    write_study_report(str(study_dir))
+    table = tmp_path / 'table.csv'
+    os.replace(study_dir / 'study_table.csv', table)
+    write_study_report(str(study_dir), table=str(table))
+    before = open(study_dir / 'report.md').read()
+    for experiment in read_study(study_dir)['experiments']:
+        shutil.rmtree(study_dir / experiment['name'])
+    with pytest.raises(SystemExit, match='report.md counts 10 runs with results, this report '
+                       'only 0; it was left as it is'):
+        tool('analyze').main([str(study_dir)])
+    assert open(study_dir / 'report.md').read() == before
+    assert not osp.exists(study_dir / 'study_table.csv')
+    # Elsewhere it is written; an equally full report replaces the old one.
+    assert '0 of 10 runs' in open(write_study_report(str(study_dir),
+                                                     out_dir=str(tmp_path / 'o'))).read()
+    write_study_report(str(study_dir), table=str(table))
+
+
+def test_only_reports_the_runs_with_those_tags(study_dir):
+    only = {'method': ['Random', 'Coreset'], 'seed': ['1']}
+    report = open(write_study_report(str(study_dir), out_dir=str(study_dir / 'part'),
+                                     only=only)).read()
+    # Random sup and SSL and Coreset sup, at seed 1.
+    assert report.startswith('# Study syn\n\n3 of 3 runs with results '
+                             '(3 experiments × 1 seeds)')
+    assert '`--only method=Random,Coreset seed=1` selects' in report
+    assert '| Coreset | 1 |' in report and 'Entropy' not in report
+    assert [(r['method'], r['seed']) for r in read_table_csv(
+        str(study_dir / 'part' / 'study_table.csv'))] == [
+            ('Random', 1), ('Coreset', 1), ('Random', 1)]
+
+
+@pytest.mark.parametrize('only, message', [
+    ({'metod': ['Random']}, "no key 'metod'; its keys: budget, method, pool, seed, ssl"),
+    ({'method': ['Random', 'Foo']}, "no run has 'Foo'; the values of method: Random, Entropy, "
+                                    'Coreset, 100%'),
+    ({'seed': ['5']}, "no run has '5'; the values of seed: 0, 1"),
+    ({'method': ['100%'], 'budget': ['2-2']}, 'matches no experiment'),
+])
+def test_only_names_the_valid_keys_and_values(study_dir, only, message):
+    with pytest.raises(ValueError, match=message):
+        select_study(read_study(study_dir), only)
+
+
+def test_auc_across_pools_is_drawn_from_the_rows(tmp_path, monkeypatch):
+    import mmseg_al.analysis.study_report as study_report
+    drawn = {}
+    monkeypatch.setattr(study_report, 'plot_panels', lambda panels, path, *args, **kwargs:
+                        drawn.update({osp.basename(path): (panels, kwargs)}))
+    report = write_study_of_runs(tmp_path, 'pools', [
+        dict(name=f'{method}_{pool}_2-2', tags=dict(method=method, pool=pool, budget='2-2'))
+        for pool in ('P', 'Q') for method in ('Random', 'Entropy')])
+    assert '## AUC across pools' in report
+    assert '![AUC across pools](auc_by_pool_2-2.png)' in report
+    panels, kwargs = drawn['auc_by_pool_2-2.png']
+    assert kwargs == dict(xticks=['P', 'Q'])
+    assert list(panels) == ['budget 2-2, supervised']
+    lines = panels['budget 2-2, supervised']
+    assert [(label, x, colour) for label, x, _, _, colour in lines] == [
+        ('Random', (0, 1), 0), ('Entropy', (0, 1), 1)]
+    for (_, _, mean, std, _), method in zip(lines, ('Random', 'Entropy')):
+        aucs = [auc(mious) for mious in CURVES[(method, 'sup')]]  # the same on both pools
+        assert mean == pytest.approx([np.mean(aucs)] * 2)
+        assert std == pytest.approx([np.std(aucs)] * 2)

@@ -203,6 +203,68 @@ def test_finetune_starts_each_cycle_from_the_previous_weights(al_train, options,
     assert any(f'Load checkpoint from {cycle0_checkpoint}' in open(log).read() for log in logs)
 
 
+def test_epochs_per_cycle_trains_each_cycle_for_its_labeled_count(al_train, options, tmp_path):
+    run(al_train, tmp_path, options + ['active_learning.epochs_per_cycle=2'])
+    state = json.load(open(tmp_path / 'al_state.json'))
+    # 6, then 12 labeled images at batch 2: 2 epochs are 6, then 12 iterations.
+    assert [osp.basename(state['cycles'][k]['checkpoint']) for k in ('0', '1')] == [
+        'iter_6.pth', 'iter_12.pth']
+
+
+# The weights each cycle starts training from, by cycle dir name; set by StartWeightsHook.
+START_WEIGHTS = {}
+
+
+@HOOKS.register_module(force=True)
+class StartWeightsHook(Hook):
+    """Keeps a copy of the weights after every other ``before_train`` (loads, resets)."""
+    priority = 'LOWEST'
+
+    def before_train(self, runner):
+        START_WEIGHTS[osp.basename(runner.work_dir)] = {
+            key: value.clone() for key, value in runner.model.state_dict().items()}
+
+
+def test_reset_backbone_starts_from_the_pretrained_backbone_and_the_last_decoder(
+        al_train, options, tmp_path):
+    from mmengine.config import Config
+    from mmengine.registry import DefaultScope
+    from mmseg_al.registry import MODELS
+    backbone_cfg = Config.fromfile(CONFIG).model.backbone
+    backbone_cfg.norm_cfg.type = 'BN'  # as on the CPU (SyncBN has the same weights)
+    torch.manual_seed(123)
+    with DefaultScope.overwrite_default_scope('mmseg_al'):
+        pretrained = MODELS.build(backbone_cfg).state_dict()
+    torch.save(pretrained, tmp_path / 'pretrained.pth')
+    config = tmp_path / 'reset_backbone.py'
+    config.write_text(
+        f'_base_ = [{CONFIG!r}]\n'
+        f"model = dict(backbone=dict(init_cfg=dict(type='Pretrained', "
+        f"checkpoint={str(tmp_path / 'pretrained.pth')!r})))\n"
+        "custom_hooks = [dict(type='StartWeightsHook')]\n")
+    work_dir = tmp_path / 'work'
+    run(al_train, work_dir, options + ['active_learning.training=reset_backbone',
+                                       'active_learning.keep_checkpoints=all'],
+        config=str(config))
+    state = json.load(open(work_dir / 'al_state.json'))
+    cycle0_end = torch.load(state['cycles']['0']['checkpoint'], weights_only=False)['state_dict']
+    for cycle in ('cycle_0', 'cycle_1'):
+        start = START_WEIGHTS[cycle]
+        assert all(torch.equal(start[f'backbone.{k}'], v) for k, v in pretrained.items()), cycle
+    start = START_WEIGHTS['cycle_1']
+    decoder = [key for key in start if not key.startswith('backbone.')]
+    assert decoder and all(torch.equal(start[key], cycle0_end[key]) for key in decoder)
+    # Cycle 0 did train the backbone, so the reset is visible.
+    assert not all(torch.equal(cycle0_end[f'backbone.{k}'], v) for k, v in pretrained.items())
+
+
+def test_reset_backbone_without_pretrained_weights_is_refused(al_train, options, tmp_path):
+    expect_exit(al_train, [CONFIG, '--work-dir', str(tmp_path), '--cfg-options', *options,
+                           'active_learning.training=reset_backbone'],
+                "training='reset_backbone'", 'backbone (ResNetV1c) has no Pretrained init_cfg')
+    assert not osp.exists(tmp_path / 'al_state.json')
+
+
 def test_torchrun_launch_runs_the_cycles(tiny_al_options, tiny_scenes, tmp_path):
     """tools/dist_al_train.sh with 2 gloo processes: both train, rank 0 writes the state."""
     import subprocess

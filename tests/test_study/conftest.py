@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from mmseg_al.engine.state import ALState
+from mmseg_al.work_dir_files import STATE_FILE
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 STUDY = osp.join(REPO_ROOT, 'tests/data/configs/study_tiny.py')
@@ -23,7 +23,7 @@ def study_options(tiny_al_options, tiny_scenes):
 
 def finished_phases(work_dir):
     """(cycle, phase) pairs al_state.json records as finished, in order."""
-    path = osp.join(work_dir, ALState.FILE)
+    path = osp.join(work_dir, STATE_FILE)
     if not osp.isfile(path):
         return []
     return [(k, p) for k, entry in json.load(open(path))['cycles'].items() for p in entry['done']]

@@ -57,12 +57,23 @@ def test_acquisition_saves_the_pool_features_it_was_asked_for(local_study):
     assert len(set(features['sequence'])) == 6  # the tiny tree's 6 train sequences
 
 
-def test_report_reads_its_own_table_back_as_the_same_runs(local_study, tool, capsys, tmp_path):
-    table = str(tmp_path / 'study_table.csv')
-    tool('al_study').main(local_study['argv'][:3] + ['--report'])
-    os.replace(osp.join(local_study['dir'], 'study_table.csv'), table)
-    tool('al_study').main(local_study['argv'][:3] + ['--report', '--tables', table])
-    report = open(osp.join(local_study['dir'], 'report.md')).read()
-    assert '0 runs come from the tables of other studies' in report  # results equal exactly
-    with pytest.raises(SystemExit, match='give it with --report'):
-        tool('al_study').main(local_study['argv'][:3] + ['--status', '--tables', table])
+def test_a_report_from_its_own_table_counts_the_same_runs(local_study, tool, tmp_path):
+    argv = local_study['argv'][:3]
+    tool('al_study').main(argv + ['--report'])
+    table = osp.join(local_study['dir'], 'study_table.csv')
+    tool('al_study').main(argv + ['--report', '--table', table, '--out', str(tmp_path)])
+    from_runs = open(osp.join(local_study['dir'], 'report.md')).read().splitlines()
+    from_table = open(tmp_path / 'report.md').read().splitlines()
+    assert from_runs[2].startswith('2 of 4 runs with results (2 experiments × 2 seeds)')
+    assert from_table[2].split(';')[0] == from_runs[2].split(';')[0]
+    assert '## Mode collapse' not in from_table and os.listdir(tmp_path) == ['report.md']
+
+
+def test_only_runs_the_selected_runs(study_config, study_options, tool, tmp_path):
+    study_dir = tmp_path / 'study'
+    with pytest.raises(SystemExit) as exc:
+        tool('al_study').main([study_config, '--work-dir', str(study_dir), '--only',
+                               'method=Random', 'seed=1', '--cfg-options', *study_options])
+    assert exc.value.code == 1  # the one selected run is the broken one
+    started = [p.relative_to(study_dir).as_posix() for p in study_dir.glob('*/seed_*')]
+    assert started == ['broken/seed_1']  # the Entropy runs were never started

@@ -4,10 +4,13 @@ import os
 import os.path as osp
 
 import pytest
+import torch
 from mmengine.config import Config
 
-from mmseg_al.engine.state import ALState
+from mmseg_al.al_state import ALState
+from mmseg_al.analysis.study_table import read_table_csv
 from mmseg_al.study import LocalBackend, Study, StudyConfigError, run_statuses, status_table
+from mmseg_al.work_dir_files import STATE_FILE
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIGS = osp.join(REPO_ROOT, 'configs')
@@ -90,7 +93,7 @@ def test_status_comes_from_each_runs_own_files(tmp_path):
                                   (1, 'eval'), (1, 'acquire'), (2, 'train'), (2, 'eval')]),
                           (partial, [(0, 'train'), (0, 'eval')])):
         os.makedirs(run.work_dir)
-        state = ALState(osp.join(run.work_dir, ALState.FILE), run.seed, 'h')
+        state = ALState(osp.join(run.work_dir, STATE_FILE), run.seed, 'h')
         for k, phase in finished:
             state.mark_done(k, phase)
     failed.mark_started(backend='local', pid=os.getpid(), work_dir=failed.work_dir)
@@ -126,69 +129,92 @@ def test_status_reads_the_configs_the_runs_were_started_with(tmp_path):
 
 
 STUDIES = osp.join(CONFIGS, 'studies')
-
-
-def _experiment_configs(name, tmp_path):
-    study = Study(osp.join(STUDIES, f'{name}.py'), work_dir=str(tmp_path / name))
-    return {run.experiment: Config.fromfile(run.config).to_dict()
-            for run in study.runs() if run.seed == study.seeds[0]}
+DIGIT_TABLE = osp.join(REPO_ROOT, 'mmseg_al', 'recommend', 'data', 'digit_study.csv')
 
 
 @pytest.mark.parametrize('name', sorted(osp.splitext(f)[0] for f in os.listdir(STUDIES)))
 def test_every_shipped_study_expands_into_loadable_runs(name, tmp_path):
-    configs = _experiment_configs(name, tmp_path)
-    for experiment, cfg in configs.items():
-        assert cfg['active_learning']['acquisition']['type'].endswith('Acquisition'), experiment
-        assert cfg['train_dataloader']['dataset']['ann_file'].startswith('pools/')
+    study = Study(osp.join(STUDIES, f'{name}.py'), work_dir=str(tmp_path / name))
+    for run in study.runs(only={'seed': [str(study.seeds[0])]}):
+        cfg = Config.fromfile(run.config)
+        assert cfg.active_learning.acquisition.type.endswith('Acquisition'), run.name
+        assert cfg.train_dataloader.dataset.ann_file.startswith('pools/')
 
 
-@pytest.mark.parametrize('study, source, rename, expected', [
-    # Random, Entropy, Coreset and the 100 % row of Pool-11f:
-    ('digits_methods_pool11f', 'digits_redundancy_core_mid', {}, 4),
-    ('digits_ssl_pool11f', 'digits_redundancy_core_mid', {'_sup_': '_'}, 4),
-    # Random, Entropy, Coreset and the 100 % row of Pool-21f:
-    ('digits_ssl_pool21f', 'digits_redundancy_core', {'_sup_': '_'}, 4),
-    # the 100 % rows of Pool-0f and Pool-21f:
-    ('digits_low_budget', 'digits_redundancy_core', {}, 2),
-    # BALD-SSL on Pool-0f, beside its Random-MCD-SSL control:
-    ('digits_mcd_ssl_pool0f', 'digits_methods_ssl_pool0f', {}, 1)])
-def test_studies_that_reuse_runs_give_them_the_source_studys_configs(study, source, rename,
-                                                                      expected, tmp_path):
-    """The study docs copy these runs between study dirs; the runner then skips them."""
-    reused, original = _experiment_configs(study, tmp_path), _experiment_configs(source, tmp_path)
-    shared = 0
-    for experiment, cfg in reused.items():
-        for old, new in rename.items():
-            experiment = experiment.replace(old, new)
-        if experiment in original:
-            shared += 1
-            assert cfg == original[experiment], experiment
-    assert shared == expected
+def test_the_committed_digit_table_holds_every_run_of_the_grid_by_its_tags(tmp_path):
+    """docs/study/report.md is the grid's report of this table: each row must be a run of
+    the grid, under the grid's name and tags, and each run of the grid a row."""
+    study = Study(osp.join(STUDIES, 'digits_redundancy.py'), work_dir=str(tmp_path))
+    tags = {e.name: e.tags for e in study.experiments}
+    rows = read_table_csv(DIGIT_TABLE)
+    for row in rows:
+        assert tags[row['experiment']] == {k: row[k] for k in tags[row['experiment']]}, row
+    assert sorted((r['experiment'], r['seed']) for r in rows) == sorted(
+        (name, seed) for name in tags for seed in study.seeds)
 
 
-def _configs_by_tags(name, work_dir):
-    """``{(pool, budget, method, ssl): config}``; supervised is 'sup' also without an SSL axis."""
-    study = Study(osp.join(STUDIES, f'{name}.py'), work_dir=str(work_dir / name))
-    return {(r.tags.get('pool'), r.tags.get('budget'), r.tags.get('method'),
-             r.tags.get('ssl') or ('sup' if r.tags.get('budget') else None)):
-            Config.fromfile(r.config).to_dict() for r in study.runs() if r.seed == study.seeds[0]}
+def test_only_runs_the_part_of_the_grid_with_those_tags(tmp_path):
+    study = Study(write_study(tmp_path, GRID), work_dir=str(tmp_path / 'out'))
+    runs = study.runs(only={'method': ['Entropy'], 'ssl': ['SSL', 'sup'], 'seed': ['3']})
+    assert [r.name for r in runs] == ['Entropy_sup_5-5/seed_3', 'Entropy_SSL_5-5/seed_3']
+    # An explicit experiment is kept by its own tags; one without the key is not.
+    assert [r.name for r in study.runs(only={'method': ['100%']})] == ['full/seed_0',
+                                                                       'full/seed_3']
+    last = study.runs(only={'budget': ['5-5'], 'seed': ['0']})[-1]
+    assert last.name == 'Entropy_SSL_5-5/seed_0'
+    # The configs and study.json are still the whole study's.
+    assert len(json.load(open(tmp_path / 'out' / 'study.json'))['experiments']) == 5
+    with pytest.raises(ValueError, match="no run has 'Random-MCD'; the values of method: "
+                       'Random, Entropy, 100%'):
+        study.runs(only={'method': ['Random-MCD']})
 
 
-@pytest.fixture(scope='module')
-def full_grid_configs(tmp_path_factory):
-    return _configs_by_tags('digits_redundancy', tmp_path_factory.mktemp('grid'))
+def test_status_and_report_honour_only(tmp_path, tool, capsys):
+    path = write_study(tmp_path, GRID)
+    argv = [path, '--work-dir', str(tmp_path / 'out')]
+    tool('al_study').main(argv + ['--status', '--only', 'method=Random', 'ssl=SSL'])
+    out = capsys.readouterr().out
+    assert 'Random_SSL_5-5' in out and 'Random_sup_5-5' not in out and 'Entropy' not in out
+    assert '2 runs: 0 done, 0 running, 0 failed, 2 pending' in out
+    tool('al_study').main(argv + ['--report', '--out', str(tmp_path / 'part'), '--only',
+                                  'method=Entropy', 'seed=3'])
+    report = open(tmp_path / 'part' / 'report.md').read()
+    assert report.startswith('# Study grid\n\n0 of 2 runs with results '
+                             '(2 experiments × 1 seeds)')
+    assert '| - | 5-5 | sup | - | Entropy |' in report  # its coverage: not run yet
 
 
-@pytest.mark.parametrize('name', sorted(
-    osp.splitext(f)[0] for f in os.listdir(STUDIES) if f != 'digits_redundancy.py'))
-def test_the_full_grid_gives_a_sub_studys_tags_the_sub_studys_configs(name, full_grid_configs,
-                                                                      tmp_path):
-    """The full grid's report counts sub-studies' table rows as its own by their tags
-    (``--report --tables``); that is sound only if the same tags mean the same config."""
-    part = _configs_by_tags(name, tmp_path)
-    shared = set(full_grid_configs) & set(part)
-    assert shared, f'{name} shares no experiment with the full grid'
-    for tags in shared:
-        assert part[tags] == full_grid_configs[tags], tags
-    # Only controls outside the grid (Random-MCD) may lack a twin.
-    assert {tags[2] for tags in set(part) - set(full_grid_configs)} <= {'Random-MCD'}
+@pytest.mark.parametrize('argv, message', [
+    (['--status', '--only', 'metod=Random'], "no key 'metod'; its keys: budget, method, seed, "
+                                             'ssl'),
+    (['--status', '--only', 'seed=7'], "no run has '7'; the values of seed: 0, 3"),
+    (['--status', '--table', 'x.csv'], '--table and --out say what to report'),
+])
+def test_a_bad_filter_is_one_error_line(tmp_path, tool, argv, message):
+    with pytest.raises(SystemExit, match=f'^error: .*{message}'):
+        tool('al_study').main([write_study(tmp_path, GRID), '--work-dir', str(tmp_path / 'o'),
+                               *argv])
+
+
+def test_only_must_be_key_equals_values(tmp_path, tool, capsys):
+    with pytest.raises(SystemExit):
+        tool('al_study').main([write_study(tmp_path, GRID), '--status', '--only', 'method'])
+    assert "'method' is not KEY=V1,V2" in capsys.readouterr().err
+
+
+def test_amp_reaches_every_run_command(tmp_path, tool):
+    assert tool('al_study').parse_args([write_study(tmp_path, GRID), '--amp']).amp
+    runs = Study(write_study(tmp_path, GRID), work_dir=str(tmp_path / 'o'), amp=True).runs()
+    assert all(run.command()[-1] == '--amp' for run in runs)
+    assert '--amp' not in Study(write_study(tmp_path, GRID),
+                                work_dir=str(tmp_path / 'p')).runs()[0].command()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(torch.cuda.is_available(), reason='the CPU-only refusal of --amp')
+def test_a_study_with_amp_on_a_cpu_fails_each_run_with_al_trains_error(tmp_path, tool, capsys):
+    with pytest.raises(SystemExit):
+        tool('al_study').main([write_study(tmp_path, GRID), '--work-dir', str(tmp_path / 'o'),
+                               '--amp', '--only', 'method=Random', 'ssl=sup', 'seed=0'])
+    assert 'error: mixed precision (--amp, AmpOptimWrapper) needs a CUDA' in (
+        capsys.readouterr().err)

@@ -111,6 +111,24 @@ def test_rejects_checkpoints_of_other_networks(corrupt, message):
         convert_tool.convert_wrn38(source)
 
 
-def test_missing_source_file(tmp_path):
-    with pytest.raises(FileNotFoundError, match='wider_resnet38.pth.tar'):
-        convert_tool.main([str(tmp_path / 'nope.pth.tar'), str(tmp_path / 'out.pth')])
+def _error_line(argv):
+    with pytest.raises(SystemExit) as exc:
+        convert_tool.main(argv)
+    message = str(exc.value.code)
+    assert message.startswith('error: ') and '\n' not in message
+    return message
+
+
+def test_missing_source_file_is_one_error_line(tmp_path):
+    missing = str(tmp_path / 'nope.pth.tar')
+    message = _error_line([missing, str(tmp_path / 'out.pth')])
+    assert missing in message and 'wider_resnet38.pth.tar' in message
+    assert not (tmp_path / 'out.pth').exists()
+
+
+def test_checkpoint_of_another_network_is_one_error_line(tmp_path):
+    src = str(tmp_path / 'other.pth')
+    torch.save(dict(state_dict={'module.conv.weight': torch.zeros(1)}), src)
+    message = _error_line([src, str(tmp_path / 'out.pth')])
+    assert 'not a public WRN-38' in message
+    assert "unknown keys (after renaming) ['conv.weight']" in message

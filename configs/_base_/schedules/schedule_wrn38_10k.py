@@ -1,6 +1,8 @@
 # The study's optimisation: SGD lr 1e-3 (10x on the decode head), momentum 0.9,
 # weight decay 5e-4, poly decay (power 0.9) to 0. When overriding max_iters, set the
-# scheduler's `end` to the same value (param_scheduler.0.end).
+# scheduler's `end` to the same value (param_scheduler.0.end). With
+# active_learning.epochs_per_cycle (the study's experiment configs) each cycle trains
+# its own number of iterations and this schedule is stretched to it.
 max_iters = 10000
 optim_wrapper = dict(
     type='OptimWrapper',

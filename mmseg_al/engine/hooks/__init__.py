@@ -1,5 +1,5 @@
-from mmseg_al.engine.hooks.acquisition_hook import AcquisitionHook
 from mmseg_al.engine.hooks.ema_hook import EMATeacherHook
 from mmseg_al.engine.hooks.iter_seed_hook import IterSeedHook
+from mmseg_al.engine.hooks.reset_backbone_hook import ResetBackboneHook
 
-__all__ = ['AcquisitionHook', 'EMATeacherHook', 'IterSeedHook']
+__all__ = ['EMATeacherHook', 'IterSeedHook', 'ResetBackboneHook']

@@ -164,6 +164,13 @@ class WideResNet38(BaseModule):
         return [dict(type='Kaiming', layer='Conv2d'),
                 dict(type='Constant', val=1, layer=['_BatchNorm', 'GroupNorm'])]
 
+    @staticmethod
+    def missing_checkpoint_hint(checkpoint):
+        """How to make the converted checkpoint ``checkpoint`` (also for tools' pre-flight)."""
+        return (f'Convert the public ImageNet weights with `python {CONVERTER} '
+                f'wider_resnet38.pth.tar {checkpoint}`, or set allow_random_init=True in the '
+                'backbone config to train from random weights.')
+
     def init_weights(self):
         """Initialise, turning a missing converted checkpoint into an actionable error."""
         cfg = self.init_cfg
@@ -171,13 +178,10 @@ class WideResNet38(BaseModule):
         checkpoint = cfg.get('checkpoint') if is_pretrained else None
         # Only local paths can be checked here; URLs and model-zoo names go to mmengine.
         if isinstance(checkpoint, str) and '://' not in checkpoint and not osp.isfile(checkpoint):
-            message = (f'WideResNet38: pretrained checkpoint "{checkpoint}" not found. Convert '
-                       f'the public ImageNet weights with `python {CONVERTER} '
-                       f'wider_resnet38.pth.tar {checkpoint}`')
+            message = f'WideResNet38: pretrained checkpoint "{checkpoint}" not found.'
             if not self.allow_random_init:
-                raise FileNotFoundError(message + ', or set allow_random_init=True in the backbone '
-                                        'config to train from random weights.')
-            warnings.warn(message + '. allow_random_init=True: using random initialisation.')
+                raise FileNotFoundError(f'{message} {self.missing_checkpoint_hint(checkpoint)}')
+            warnings.warn(f'{message} allow_random_init=True: using random initialisation.')
             self.init_cfg = self._random_init_cfg()
         super().init_weights()
 

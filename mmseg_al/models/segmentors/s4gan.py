@@ -7,6 +7,7 @@ from mmengine.dist import get_world_size
 from mmseg.models.utils import resize
 from mmseg.utils import add_prefix
 
+from mmseg_al.config_error import ConfigError
 from mmseg_al.models.segmentors.semi_base import (UNSUP_PREFIX, SemiBaseSegmentor,
                                                   check_encoder_decoder, pseudo_label_loss,
                                                   split_labeled, supervised_losses_and_logits)
@@ -64,7 +65,8 @@ class S4GANSegmentor(SemiBaseSegmentor):
                  init_cfg=None):
         if get_world_size() > 1:
             # mmengine's DDP wrappers cannot step two optimisers over one shared forward.
-            raise RuntimeError(
+            # A ConfigError: tools print it as one line, before anything is trained.
+            raise ConfigError(
                 'S4GANSegmentor trains in a single process; run the -SSL experiment without '
                 'torchrun, or use U2PLSegmentor, which trains under DDP.')
         segmentor = copy.deepcopy(segmentor)

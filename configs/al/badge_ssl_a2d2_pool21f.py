@@ -1,0 +1,1 @@
+_base_ = ['./badge_a2d2_pool21f.py', '../_base_/ssl/s4gan.py']

@@ -1,0 +1,1 @@
+_base_ = ['./badge_cityscapes.py', '../_base_/ssl/s4gan_cityscapes.py']

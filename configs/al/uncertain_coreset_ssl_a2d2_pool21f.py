@@ -1,0 +1,1 @@
+_base_ = ['./uncertain_coreset_a2d2_pool21f.py', '../_base_/ssl/s4gan.py']

@@ -1,0 +1,1 @@
+_base_ = ['./uncertain_coreset_cityscapes.py', '../_base_/ssl/s4gan_cityscapes.py']
