@@ -1,6 +1,6 @@
 from mmseg_al.oracle.dataset_oracle import DatasetOracle
 from mmseg_al.oracle.human_oracle import HumanOracle, WaitingForLabels
-from mmseg_al.oracle.label_import import import_labels
+from mmseg_al.oracle.label_import import IMPORTED, WAITING, import_labels, waiting_cycle
 
 ORACLES = dict(dataset=DatasetOracle, human=HumanOracle)
 
@@ -16,5 +16,5 @@ def build_oracle(cfg, **defaults):
     return HumanOracle(**{**defaults, **cfg})
 
 
-__all__ = ['DatasetOracle', 'HumanOracle', 'ORACLES', 'WaitingForLabels', 'build_oracle',
-           'import_labels']
+__all__ = ['DatasetOracle', 'HumanOracle', 'IMPORTED', 'ORACLES', 'WAITING', 'WaitingForLabels',
+           'build_oracle', 'import_labels', 'waiting_cycle']

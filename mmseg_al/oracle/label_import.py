@@ -18,10 +18,16 @@ WAITING, IMPORTED = 'waiting_for_labels', 'labels_imported'
 
 
 def waiting_cycle(state):
-    """The cycle whose batch waits for labels, or an error saying what the run is doing."""
+    """The cycle whose batch waits for labels, or None."""
     waiting = [k for k, entry in state.cycles.items() if WAITING in entry]
-    if waiting:
-        return waiting[0]
+    return waiting[0] if waiting else None
+
+
+def _cycle_to_import(state):
+    """The cycle whose batch waits for labels, or an error saying what the run is doing."""
+    cycle = waiting_cycle(state)
+    if cycle is not None:
+        return cycle
     imported = [k for k, entry in state.cycles.items()
                 if IMPORTED in entry and 'acquire' not in entry['done']]
     what = (f'the labels of cycle {imported[0]} were imported already; run tools/al_train.py '
@@ -42,7 +48,7 @@ def import_labels(work_dir, source, fmt='auto', partial=False):
         raise AnnotationError(f'{work_dir} is not a work dir of tools/al_train.py (no '
                               f'{STATE_FILE}).')
     state = ALState.load(state_path)
-    cycle = waiting_cycle(state)
+    cycle = _cycle_to_import(state)
     batch = read_batch(osp.join(work_dir, state.cycles[cycle][WAITING]['to_label']))
     try:
         fmt, masks = read_masks(source, fmt, batch['classes'])

@@ -23,7 +23,7 @@ import logging
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from mmseg_al.serve.live_loop import BadRequest
+from mmseg_al.serve.protocol import BadRequest, MLBackend
 
 logger = logging.getLogger('mmseg_al.serve')
 MAX_BODY = 64 * 1024 * 1024
@@ -37,10 +37,11 @@ def create_app(loop, basic_auth=None, max_body=MAX_BODY):
     """The WSGI app of the backend.
 
     Args:
-        loop (LiveLoop): answers the protocol's calls.
+        loop (LiveLoop): the experiment served; :class:`MLBackend` answers from it.
         basic_auth (tuple[str, str], optional): (user, password) every request must send.
         max_body (int): the largest request body accepted, in bytes.
     """
+    backend = MLBackend(loop)
     app = Flask('mmseg_al.serve')
     app.config['MAX_CONTENT_LENGTH'] = max_body
 
@@ -72,7 +73,7 @@ def create_app(loop, basic_auth=None, max_body=MAX_BODY):
     @app.get('/')
     @app.get('/health')
     def health():
-        return jsonify(loop.health())
+        return jsonify(backend.health())
 
     @app.get('/metrics')
     def metrics():
@@ -80,15 +81,15 @@ def create_app(loop, basic_auth=None, max_body=MAX_BODY):
 
     @app.post('/setup')
     def setup():
-        return jsonify(loop.setup(body()))
+        return jsonify(backend.setup(body()))
 
     @app.post('/predict')
     def predict():
-        return jsonify(results=loop.predict(body()))
+        return jsonify(results=backend.predict(body()))
 
     @app.post('/webhook')
     def webhook():
-        status, answer = loop.webhook(body())
+        status, answer = backend.webhook(body())
         return jsonify(answer), status
 
     return app

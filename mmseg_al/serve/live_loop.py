@@ -14,6 +14,9 @@ restart after a kill picks up where the files say the run is:
   when every image is annotated (or on START_TRAINING) import the batch and start
   the worker;
 - done: keep serving the last model.
+
+:class:`~mmseg_al.serve.protocol.MLBackend` answers Label Studio's calls from
+this loop and hands it what changes the run (a project connects, training is asked for).
 """
 import json
 import logging
@@ -23,49 +26,17 @@ import threading
 from mmseg_al.al_state import ALState
 from mmseg_al.annotation import AnnotationError, read_batch
 from mmseg_al.annotation.batch import LABEL_STUDIO_TASKS
-from mmseg_al.fileio import StateError, atomic_write_json
-from mmseg_al.oracle import import_labels
-from mmseg_al.oracle.label_import import IMPORTED, WAITING
+from mmseg_al.fileio import atomic_write_json
+from mmseg_al.oracle import IMPORTED, WAITING, import_labels, waiting_cycle
 from mmseg_al.serve.label_studio_api import LabelStudioError
 from mmseg_al.serve.live_batch import LiveBatch
-from mmseg_al.serve.predictor import brush_schema, prediction
 from mmseg_al.serve.worker import WORKER_LOG
-from mmseg_al.work_dir_files import (RESULTS_FILE, SELECTION_FILE, STATE_FILE,
-                                     TO_LABEL_DIR, cycle_dir)
+from mmseg_al.work_dir_files import RESULTS_FILE, STATE_FILE, TO_LABEL_DIR, cycle_dir
 
 logger = logging.getLogger('mmseg_al.serve')
 LIVE_LOOP_FILE = 'live_loop.json'  # the connected project and the batches pushed to it
 # A push that failed (Label Studio unreachable) is tried again at least this often.
 RETRY_S = 60
-ANNOTATION_EVENTS = ('ANNOTATION_CREATED', 'ANNOTATION_UPDATED')
-DELETE_EVENTS = ('ANNOTATION_DELETED', 'ANNOTATIONS_DELETED')
-TRAIN_EVENTS = ANNOTATION_EVENTS + DELETE_EVENTS + ('ANNOTATIONS_CREATED', 'START_TRAINING')
-
-
-def waiting_cycle_of(state):
-    """The cycle whose batch waits for labels, or None."""
-    waiting = [k for k, entry in state.cycles.items() if WAITING in entry]
-    return waiting[0] if waiting else None
-
-
-class BadRequest(ValueError):
-    """A request the backend cannot read (answered 4xx, nothing changed)."""
-
-    def __init__(self, message, status=400):
-        super().__init__(message)
-        self.status = status
-
-
-def project_id(value):
-    """The project id of ``"<id>.<created>"``, ``<id>`` or ``{"id": <id>}``; BadRequest if none."""
-    if isinstance(value, dict):
-        value = value.get('id')
-    if isinstance(value, str):
-        value = value.split('.', 1)[0]
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise BadRequest(f'no Label Studio project id in {str(value)[:80]!r}') from None
 
 
 class LiveLoop:
@@ -94,7 +65,7 @@ class LiveLoop:
             self.record['project'] = project
             self._save_record()
         self.phase, self.message = 'starting', ''
-        self._lock = threading.RLock()  # every change of the work dir happens under it
+        self.lock = threading.RLock()  # every change of the work dir happens under it
         self._kick = threading.Event()
         self._stopping = False
         self._caught_up = set()
@@ -188,7 +159,7 @@ class LiveLoop:
             return
         state = self._state()
         self._refresh_model(state)  # outside the lock: webhooks keep being answered
-        with self._lock:
+        with self.lock:
             if self.worker.running():
                 return
             if self.finished(state):
@@ -198,7 +169,7 @@ class LiveLoop:
                         f'{osp.join(self.work_dir, RESULTS_FILE)}')
                     logger.info(self.message)
                 return
-            cycle = waiting_cycle_of(state) if state is not None else None
+            cycle = waiting_cycle(state) if state is not None else None
             if cycle is None:
                 if self.phase != 'failed':
                     self._start_worker(state)
@@ -240,7 +211,7 @@ class LiveLoop:
     def waiting_batch(self):
         """The batch the run waits for, or None (training, done, not started)."""
         state = self._state()
-        cycle = waiting_cycle_of(state) if state is not None else None
+        cycle = waiting_cycle(state) if state is not None else None
         return None if cycle is None else self.batch(state, cycle)
 
     def _import(self, batch, partial):
@@ -310,163 +281,45 @@ class LiveLoop:
             except AnnotationError as err:
                 logger.warning(f'not kept: {err}')
 
-    # -- the protocol -------------------------------------------------------------------
-    def health(self):
-        batch = self.waiting_batch() if self.phase == 'waiting_for_labels' else None
-        answer = dict(status='UP', model_class='mmseg_al', model_version=self.predictor.version,
-                      phase=self.phase, message=self.message)
-        if batch is not None:
-            answer.update(cycle=batch.cycle, annotated=len(batch.kept()),
-                          batch_size=len(batch.items))
-        return answer
-
-    def setup(self, payload):
-        """``/setup``: remember the project, check its labeling config; the model version."""
-        project = project_id(payload.get('project'))
-        schema = payload.get('schema')
-        if not isinstance(schema, str):
-            raise BadRequest('/setup needs the project\'s labeling config in "schema"')
-        try:
-            brush_schema(schema)
-        except AnnotationError as err:
-            raise BadRequest(str(err), status=422) from None
-        with self._lock:
+    # -- what Label Studio asks for (see protocol.py) ------------------------------------
+    def connect(self, project):
+        """Serve ``project`` if no project is served yet; the project served."""
+        with self.lock:
             if self.project is None:
                 self.record['project'] = project
                 self._save_record()
                 logger.info(f'connected to Label Studio project {project}')
-            elif self.project != project:
-                raise BadRequest(
-                    f'this backend serves Label Studio project {self.project} '
-                    f'(work dir {self.work_dir}); start another backend for project {project}, '
-                    'or restart this one with --project', status=409)
-        self.kick()  # a batch may wait to be pushed (again, if Label Studio was away)
-        return dict(model_version=self.predictor.version)
+            return self.project
 
-    def _scores(self, batch):
-        """Sample id -> the acquisition score that chose the waiting batch (rank if none)."""
-        if batch is None:
-            return {}
-        path = osp.join(cycle_dir(self.work_dir, batch.cycle), SELECTION_FILE)
-        scores = {}
-        if osp.isfile(path):
-            with open(path) as f:
-                scores = dict(json.load(f).get('scores') or {})
-        # Label Studio orders tasks by score: without scores, by acquisition rank.
-        for rank, sample_id in enumerate(batch.order):
-            scores.setdefault(sample_id, 1.0 - rank / len(batch.order))
-        return scores
-
-    def predict(self, payload):
-        """``/predict``: one brush prediction per task, in the order asked."""
-        tasks = payload.get('tasks')
-        if not isinstance(tasks, list) or not all(isinstance(t, dict) for t in tasks):
-            raise BadRequest('/predict needs "tasks": a list of Label Studio tasks')
-        label_config = payload.get('label_config')
-        try:
-            schema = brush_schema(label_config) if isinstance(label_config, str) else (
-                'label', 'image', self.classes)
-        except AnnotationError as err:
-            raise BadRequest(str(err), status=422) from None
-        located = [self.predictor.locate(task) for task in tasks]
-        for task, (sample_id, why) in zip(tasks, located):
-            if sample_id is None:
-                logger.warning(f'task {task.get("id")}: empty prediction: {why}')
-        version = self.predictor.version
-        masks = self.predictor.masks(list(dict.fromkeys(s for s, _ in located if s)))
-        try:
-            scores = self._scores(self.waiting_batch())
-        except (AnnotationError, StateError, OSError):
-            scores = {}
-        results = []
-        for sample_id, _ in located:
-            if sample_id in masks:
-                results.append(prediction(masks[sample_id], self.classes, schema,
-                                          scores.get(sample_id), version))
-            else:
-                results.append(dict(model_version=version, score=0.0, result=[]))
-        return results
-
-    def webhook(self, payload):
-        """``/webhook``: ``(HTTP status, answer)`` for one Label Studio event."""
-        action = payload.get('action')
-        if not isinstance(action, str):
-            raise BadRequest('a webhook needs an "action"')
-        if action not in TRAIN_EVENTS:
-            return 200, dict(status='Unknown event')
-        project = project_id(payload.get('project'))
-        if self.project is not None and project != self.project:
-            logger.info(f'{action} from Label Studio project {project} ignored: this backend '
-                        f'serves project {self.project}')
-            return 200, dict(status='ignored', reason=f'not project {self.project}')
-        if action in ANNOTATION_EVENTS:
-            return self._annotation(payload)
-        if action == 'ANNOTATIONS_CREATED':  # a bulk import: read back from Label Studio
-            batch = self.waiting_batch()
-            if batch is not None:
-                self._caught_up.discard(batch.cycle)
-                self.kick()
-            return 201, dict(status='ok')
-        if action in DELETE_EVENTS:
-            found = payload.get('annotations') or [payload.get('annotation')]
-            ids = {a.get('id') for a in found if isinstance(a, dict)}
-            if not ids:
-                raise BadRequest(f'{action} names no annotation id')
-            with self._lock:
-                batch = self.waiting_batch()
-                dropped = batch.forget(ids) if batch is not None else []
-            if dropped:
-                logger.info(f'cycle {batch.cycle}: annotation of {dropped} deleted')
-            return 201, dict(status='ok', dropped=dropped)
-        return self._start_training()
-
-    def _annotation(self, payload):
-        annotation, task = payload.get('annotation'), payload.get('task')
-        if not isinstance(annotation, dict) or not isinstance(annotation.get('result'), list):
-            raise BadRequest('an annotation event needs "annotation" with a "result" list')
-        if not isinstance(task, dict) or not isinstance(task.get('data'), dict):
-            raise BadRequest('an annotation event needs "task" with its "data"')
-        with self._lock:
-            batch = self.waiting_batch()
-            sample_id = batch.sample_of(task) if batch is not None else None
-            if sample_id is None:
-                why = ('no batch waits for labels now' if batch is None else
-                       f'not a task of the batch of cycle {batch.cycle}')
-                logger.info(f'annotation of task {task.get("id")} ignored: {why}')
-                return 200, dict(status='ignored', reason=why)
-            if annotation.get('was_cancelled'):
-                dropped = batch.forget({annotation.get('id')})
-                return 201, dict(status='ok', dropped=dropped)
-            try:
-                batch.keep(task, annotation)
-            except AnnotationError as err:
-                logger.warning(f'annotation of task {task.get("id")} not kept: {err}')
-                raise BadRequest(str(err), status=422) from None
-            kept, total = len(batch.kept()), len(batch.items)
-        logger.info(f'cycle {batch.cycle}: {kept} of {total} images annotated')
-        if kept >= total:
+    def read_back(self):
+        """Read the waiting batch's annotations from Label Studio again (a bulk import)."""
+        batch = self.waiting_batch()
+        if batch is not None:
+            self._caught_up.discard(batch.cycle)
             self.kick()
-        return 201, dict(status='ok', annotated=kept, batch_size=total)
 
-    def _start_training(self):
+    def request_training(self):
         """START_TRAINING: import what came back (like --partial) and run the next cycle.
 
         Label Studio waits for the answer, so what it holds is read afterwards, by the
         supervisor, not here.
+
+        Returns:
+            str: what happens now, for the answer to Label Studio.
         """
-        with self._lock:
+        with self.lock:
             if self.worker.running():
-                return 201, dict(status='ok', result='a cycle is training already')
+                return 'a cycle is training already'
             batch = self.waiting_batch()
             if batch is None:
                 self.phase = 'starting' if self.phase == 'failed' else self.phase
                 self.kick()
-                return 201, dict(status='ok', result='no batch waits for labels')
+                return 'no batch waits for labels'
             kept = len(batch.kept())
             if not kept and self.api is None:
-                return 201, dict(status='ok', result='no image of the batch is annotated yet')
+                return 'no image of the batch is annotated yet'
             batch.request_import()
             self._caught_up.discard(batch.cycle)
         self.kick()
-        return 201, dict(status='ok', result=f'importing the annotated images ({kept} so far '
-                         f'of {len(batch.items)}); then the next cycle trains')
+        return (f'importing the annotated images ({kept} so far of {len(batch.items)}); then '
+                'the next cycle trains')

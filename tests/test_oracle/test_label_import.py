@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 from _own_images import snapshot, start, state
 
+from mmseg_al.al_state import ALState
 from mmseg_al.annotation import brush_results, write_index_masks
-from mmseg_al.oracle import label_import
+from mmseg_al.oracle import IMPORTED, WAITING, label_import, waiting_cycle
 
 
 pytestmark = pytest.mark.slow
@@ -98,6 +99,15 @@ def test_bad_import_is_rejected_and_changes_nothing(case, tool, waiting, tmp_pat
         assert fragment in str(exc.value.code), exc.value.code
     assert 'nothing was changed' in str(exc.value.code).lower()
     assert snapshot(waiting['work_dir'], waiting['labels']) == before
+
+
+def test_waiting_cycle_is_the_cycle_whose_batch_waits_or_none(tmp_path):
+    state = ALState(str(tmp_path / 'al_state.json'), 0, 'hash', labeled={'a': 0})
+    state.mark_done(0, 'acquire')
+    assert waiting_cycle(state) is None
+    state.cycle(0)[IMPORTED] = dict(ids=['b'])
+    state.cycle(1)[WAITING] = dict(images=1, to_label='cycle_1/to_label')
+    assert waiting_cycle(state) == 1
 
 
 def test_import_into_a_run_not_waiting(tool, tmp_path):

@@ -14,7 +14,7 @@ import numpy as np
 
 from mmseg_al.al_state import ALState
 from mmseg_al.annotation import brush_results, labeling_config, write_batch
-from mmseg_al.oracle.label_import import WAITING
+from mmseg_al.oracle import WAITING
 from mmseg_al.serve import LiveLoop, create_app, model_version
 
 CLASSES = ['background', 'one', 'two']
