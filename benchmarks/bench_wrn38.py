@@ -9,19 +9,24 @@ peak is ``torch.cuda.max_memory_allocated`` over the training steps.
 Example:
     python benchmarks/bench_wrn38.py                       # CPU, batch 2, 2 reps
     python benchmarks/bench_wrn38.py --device cuda --batch 8 --reps 10 --amp
+    python benchmarks/bench_wrn38.py --device cuda --models wrn38 --crops A2D2 --channels-last
 """
 import argparse
-import multiprocessing
+import json
 import os.path as osp
 import resource
+import sys
 import time
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+sys.path.insert(0, REPO)
+from benchmarks.child_process import run_in_child  # noqa: E402
+
 MODELS_TO_COMPARE = {
-    'DeepLabv3+ WRN-38': osp.join(REPO, 'configs/_base_/models/deeplabv3plus_wrn38.py'),
+    'wrn38': ('DeepLabv3+ WRN-38', osp.join(REPO, 'configs/_base_/models/deeplabv3plus_wrn38.py')),
     # MMSeg's own base config (its R50 file; depth is set to 101 below), from the
     # configs shipped inside the mmseg package.
-    'DeepLabv3+ R101 (MMSeg)': '_base_/models/deeplabv3plus_r50-d8.py',
+    'r101': ('DeepLabv3+ R101 (MMSeg)', '_base_/models/deeplabv3plus_r50-d8.py'),
 }
 CROPS = {'A2D2': (256, 512), 'VOC': (321, 321)}
 
@@ -61,6 +66,9 @@ def _measure(config, crop, args, results):
     model = _build(config, args.device, args.num_classes)
     num_params = sum(p.numel() for p in model.parameters())
     inputs = torch.randn(args.batch, 3, *crop, device=device)
+    if args.channels_last:
+        model = model.to(memory_format=torch.channels_last)
+        inputs = inputs.contiguous(memory_format=torch.channels_last)
     samples = []
     for _ in range(args.batch):
         label = torch.randint(0, args.num_classes, (1, *crop), device=device)
@@ -112,17 +120,10 @@ def _measure(config, crop, args, results):
 
 
 def run_case(config, crop, args):
-    context = multiprocessing.get_context('spawn')
-    results = context.Queue()
-    process = context.Process(target=_measure, args=(config, crop, args, results))
-    process.start()
-    process.join()
-    if process.exitcode != 0:
-        raise RuntimeError(f'benchmark of {config} at {crop} failed (exit code {process.exitcode})')
-    return results.get()
+    return run_in_child(_measure, config, crop, args)
 
 
-def main():
+def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--device', default='cpu', choices=['cpu', 'cuda'])
     parser.add_argument('--amp', action='store_true',
@@ -132,23 +133,41 @@ def main():
     parser.add_argument('--warmup', type=int, default=1)
     parser.add_argument('--num-classes', type=int, default=19)
     parser.add_argument('--crops', nargs='+', default=list(CROPS), choices=list(CROPS))
-    args = parser.parse_args()
+    parser.add_argument('--models', nargs='+', default=list(MODELS_TO_COMPARE),
+                        choices=list(MODELS_TO_COMPARE))
+    parser.add_argument('--channels-last', action='store_true',
+                        help='model and inputs in channels-last memory layout')
+    parser.add_argument('--json', metavar='FILE', help='also append one JSON line per row')
+    args = parser.parse_args(argv)
     if args.batch < 2:
         # Training-mode BN on the ASPP's 1x1 image-pool branch needs 2 values per channel.
         parser.error('--batch must be at least 2 (BN over the ASPP image-pool branch)')
+    return args
+
+
+def main():
+    args = parse_args()
 
     memory = 'peak CUDA alloc' if args.device == 'cuda' else 'peak RSS'
-    print(f'device={args.device} amp={args.amp} batch={args.batch} reps={args.reps} '
-          f'warmup={args.warmup}')
+    print(f'device={args.device} amp={args.amp} channels_last={args.channels_last} '
+          f'batch={args.batch} reps={args.reps} warmup={args.warmup}')
     header = f'{"crop":<16}{"model":<26}{"params":>10}{"fwd s":>9}{"train s":>9}{memory:>17}'
     print(header)
     for dataset in args.crops:
         crop = CROPS[dataset]
-        rows = {name: run_case(config, crop, args) for name, config in MODELS_TO_COMPARE.items()}
+        rows = {MODELS_TO_COMPARE[key][0]: run_case(MODELS_TO_COMPARE[key][1], crop, args)
+                for key in args.models}
         for name, r in rows.items():
             print(f'{dataset + " " + "x".join(map(str, crop)):<16}{name:<26}'
                   f'{r["params"] / 1e6:>9.1f}M{r["forward_s"]:>9.3f}{r["train_s"]:>9.3f}'
                   f'{r["peak_mib"]:>13.0f} MiB')
+            if args.json:
+                with open(args.json, 'a') as f:
+                    f.write(json.dumps(dict(check='train_step', model=name, crop=crop,
+                                            batch=args.batch, amp=args.amp,
+                                            channels_last=args.channels_last, **r)) + '\n')
+        if len(rows) < 2:
+            continue
         wrn, r101 = rows.values()
         ratio = {key: wrn[key] / r101[key] for key in wrn}
         print(f'{"":<16}{"ratio WRN-38 / R101":<26}{ratio["params"]:>10.2f}'

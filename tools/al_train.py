@@ -39,12 +39,13 @@ from mmseg_al.annotation import AnnotationError
 from mmseg_al.compat import adapt_cfg_to_device, init_distributed, shutdown_distributed
 from mmseg_al.config_error import ConfigError
 from mmseg_al.datasets.preparation import DatasetNotPreparedError, prepare_or_check
-from mmseg_al.engine.al_loop import ALLoop, restart_work_dir
+from mmseg_al.engine.al_loop import ALLoop
 from mmseg_al.engine.console import compact_console
 from mmseg_al.engine.lock import lock_work_dir
 from mmseg_al.fileio import StateError
 from mmseg_al.oracle import WaitingForLabels
 from mmseg_al.registry import MODELS
+from mmseg_al.work_dir_files import restart_work_dir
 
 
 def parse_args(argv=None):

@@ -127,13 +127,7 @@ def seeded_generator(seed, cycle):
 
 
 class BaseAcquisition(metaclass=ABCMeta):
-    """Selects ``num`` unlabeled images; subclasses implement :meth:`select`.
-
-    Attributes:
-        needs_model (bool): whether the driver must provide a trained model and
-            loaders (Random does not).
-    """
-    needs_model = True
+    """Selects ``num`` unlabeled images; subclasses implement :meth:`select`."""
 
     @abstractmethod
     def select(self, ctx, num):

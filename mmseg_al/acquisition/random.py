@@ -8,7 +8,6 @@ from mmseg_al.registry import ACQUISITIONS
 @ACQUISITIONS.register_module()
 class RandomAcquisition(BaseAcquisition):
     """Uniformly random picks, seeded by (experiment seed, cycle): same on every rank."""
-    needs_model = False
 
     def select(self, ctx, num):
         rng = np.random.default_rng([ctx.seed, ctx.cycle])

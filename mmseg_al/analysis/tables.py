@@ -2,20 +2,17 @@
 import json
 import os
 import os.path as osp
-import re
 from collections import defaultdict
 
 import numpy as np
 
 from mmseg_al.evaluation.budget_metrics import budget_summary, mean_std_over_seeds
 from mmseg_al.evaluation.per_class_iou import ALL_CLASSES_MIOU
-from mmseg_al.work_dir_files import RESULTS_FILE
+from mmseg_al.work_dir_files import MOVED_ASIDE, RESULTS_FILE
 
 # Per-cycle keys of results.json: MMSeg's mIoU (classes absent from the val set are
 # skipped) and the study's (they count as 0); see PerClassIoUMetric.
 METRICS = ('mIoU', ALL_CLASSES_MIOU)
-# The name al_train.py --restart gives the work dir it moves aside (restart_work_dir).
-MOVED_ASIDE = re.compile(r'\.old-\d{8}-\d{6}$')
 
 
 def load_results(work_dirs):

@@ -18,11 +18,12 @@ it has set the labeled view as ``train_dataloader.dataset``.
 import copy
 
 # Pipeline steps that read ground truth; the unlabeled view has none to read.
-_LABEL_LOADERS = ('LoadAnnotations', )
+_LABEL_LOADERS = ('LoadAnnotations', 'CachedLoadAnnotations')
 _DEFAULT_OPTIM_CONSTRUCTOR = 'DefaultOptimWrapperConstructor'
 
 
-def _without_label_loading(pipeline):
+def without_label_loading(pipeline):
+    """A copy of ``pipeline`` without the steps that read ground truth."""
     return [copy.deepcopy(t) for t in pipeline if t.get('type') not in _LABEL_LOADERS]
 
 
@@ -60,7 +61,7 @@ def ssl_train_dataloader(train_dataloader, unlabeled_ratio=1.0, unlabeled_pipeli
     unlabeled['view'], unlabeled['with_labels'] = 'unlabeled', False
     pool = unlabeled['dataset']
     pool['pipeline'] = (copy.deepcopy(unlabeled_pipeline) if unlabeled_pipeline is not None
-                        else _without_label_loading(pool.get('pipeline', [])))
+                        else without_label_loading(pool.get('pipeline', [])))
 
     dataloader = copy.deepcopy(train_dataloader)
     batch_size = labeled_batch + num_unlabeled

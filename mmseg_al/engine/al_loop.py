@@ -13,14 +13,15 @@ import copy
 import gc
 import glob
 import hashlib
+import itertools
 import json
 import os
 import os.path as osp
 import re
-import shutil
 import time
 import zipfile
 
+import torch
 from mmengine import dist
 from mmengine.runner import Runner
 
@@ -28,7 +29,7 @@ from mmseg_al.acquisition.pooled_features import named_layer
 from mmseg_al.al_state import ALState
 from mmseg_al.config_error import ConfigError
 from mmseg_al.datasets.active_dataset import ActiveDataset
-from mmseg_al.datasets.ssl_dataloader import apply_ssl
+from mmseg_al.datasets.ssl_dataloader import apply_ssl, without_label_loading
 from mmseg_al.engine.acquire import select_batch
 from mmseg_al.engine.cycle_schedule import check_stretchable, cycle_iterations, fit_schedule
 from mmseg_al.engine.environment import run_environment
@@ -66,6 +67,7 @@ AL_DEFAULTS = dict(
     oracle='dataset',
 )
 TRAINING_MODES = ('retrain', 'finetune', 'reset_backbone')
+_RUNNER_NUMBERS = itertools.count()  # makes each Runner's experiment name unique
 
 
 def resume_point(cycle_dir):
@@ -93,11 +95,6 @@ def config_hash(cfg):
     """Hash of everything that defines the experiment (not where it is written)."""
     content = {k: v for k, v in cfg.to_dict().items() if k not in ('work_dir', 'launcher')}
     return hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()
-
-
-def query_pipeline(test_pipeline):
-    """The test pipeline without annotation loading: acquisition never reads labels."""
-    return [t for t in test_pipeline if t['type'] != 'LoadAnnotations']
 
 
 def budget_sizes(al_cfg, pool_size):
@@ -160,7 +157,7 @@ class ALLoop:
         self.n_initial, self.n_step = budget_sizes(self.al_cfg, len(self.pool.pool_ids))
         self.num_cycles = self.al_cfg['num_cycles']
         query_dataset = copy.deepcopy(cfg.train_dataloader.dataset)
-        query_dataset['pipeline'] = query_pipeline(cfg.test_pipeline)
+        query_dataset['pipeline'] = without_label_loading(cfg.test_pipeline)  # never reads labels
         self.query_dataloader = dict(batch_size=self.al_cfg['query_batch_size'],
                                      num_workers=cfg.train_dataloader.get('num_workers', 0),
                                      dataset=query_dataset)
@@ -261,20 +258,37 @@ class ALLoop:
             cfg.resume, cfg.load_from = False, self.state.cycle(k - 1)['checkpoint']
             if self.al_cfg['training'] == 'reset_backbone':
                 hooks.append(dict(type='ResetBackboneHook'))  # runs after that load
+        # The switch channels_last=True (off by default): NHWC convolutions, faster where
+        # the hardware prefers them, with float results that differ in the last bits.
+        if cfg.pop('channels_last', False):
+            hooks.append(dict(type='ChannelsLastHook'))
         cfg.custom_hooks = hooks
         # "-SSL": wrap the model and mix the unlabeled view into every batch.
         return apply_ssl(cfg)
+
+    def _runner(self, cfg):
+        """``Runner.from_cfg(cfg)``, under a name of its own."""
+        # mmengine keeps one logger, message hub and visualizer per name, and its default
+        # names (the config's name + the second a runner starts; 'visualizer') repeat when
+        # two runners start within a second, so a cycle would log into another's files.
+        stem = osp.splitext(osp.basename(self.cfg.filename or 'experiment'))[0]
+        cfg.experiment_name = f'{stem}_{osp.basename(cfg.work_dir)}_{next(_RUNNER_NUMBERS)}'
+        if isinstance(cfg.get('visualizer'), dict):
+            cfg.visualizer.pop('name', None)  # mmengine names it after the experiment
+        return Runner.from_cfg(cfg)
 
     def _trained_runner(self, k):
         """A Runner of cycle ``k`` holding the weights its train phase ended with."""
         cfg = self._runner_cfg(k)
         cfg.resume, cfg.load_from = False, None
-        runner = Runner.from_cfg(cfg)
+        runner = self._runner(cfg)
         runner.load_checkpoint(self.state.cycle(k)['checkpoint'])
+        if self.cfg.get('channels_last', False):  # as ChannelsLastHook left it after training
+            runner.model.to(memory_format=torch.channels_last)
         return runner
 
     def _train(self, k):
-        runner = Runner.from_cfg(self._runner_cfg(k))
+        runner = self._runner(self._runner_cfg(k))
         runner.train()
         dist.barrier()  # rank 0 writes the checkpoint and last_checkpoint
         with open(osp.join(self._cycle_dir(k), 'last_checkpoint')) as f:
@@ -379,13 +393,4 @@ def print_progress(message):
     """A cycle-level progress line on the main process (mmengine logs the rest)."""
     if dist.get_rank() == 0:
         print(f'[mmseg_al] {message}', flush=True)
-
-
-def restart_work_dir(work_dir):
-    """Move an existing work dir aside (never delete results) and return the new name."""
-    if not osp.isdir(work_dir):
-        return None
-    backup = f'{work_dir.rstrip(os.sep)}.old-{time.strftime("%Y%m%d-%H%M%S")}'
-    shutil.move(work_dir, backup)
-    return backup
 

@@ -48,7 +48,8 @@ def param_scheduler_cfgs(param_scheduler):
 
 
 def check_stretchable(cfg):
-    """Raise ConfigError unless ``cfg``'s schedule counts iterations (what ``fit_schedule`` scales)."""
+    """Raise ConfigError unless ``cfg``'s schedule counts iterations, which ``fit_schedule``
+    scales."""
     if 'max_iters' not in cfg.train_cfg:
         raise ConfigError('active_learning.epochs_per_cycle sets each cycle\'s iterations and '
                           f'needs an IterBasedTrainLoop, got train_cfg={dict(cfg.train_cfg)}.')

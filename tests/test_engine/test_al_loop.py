@@ -1,5 +1,6 @@
 """End-to-end runs of tools/al_train.py on a tiny digit-scene tree."""
 import gc
+import glob
 import json
 import os
 import os.path as osp
@@ -97,6 +98,17 @@ def test_two_cycles_write_the_documented_work_dir(reference):
         assert environment['packages']['torch'] == torch.__version__
     assert not [f for f in os.listdir(osp.join(work_dir, 'cycle_0')) if f.endswith('.pth')]
     assert [f for f in os.listdir(osp.join(work_dir, 'cycle_1')) if f.endswith('.pth')]
+
+
+def test_each_cycle_logs_into_its_own_files(reference):
+    """mmengine shares a logger and a visualizer between runners of one name; the cycles
+    of a tiny run start within a second of each other, under mmengine's default names."""
+    work_dir, _ = reference
+    for k in (0, 1):
+        [log] = glob.glob(osp.join(work_dir, f'cycle_{k}', '*', '*.log'))
+        assert 'Iter(train) [4/4]' in open(log).read()
+        [scalars] = glob.glob(osp.join(work_dir, f'cycle_{k}', '*', 'vis_data', 'scalars.json'))
+        assert sum('"loss"' in line for line in open(scalars)) == 4
 
 
 def test_rerun_of_a_finished_experiment_changes_nothing(al_train, reference, resume_options):
@@ -209,6 +221,14 @@ def test_epochs_per_cycle_trains_each_cycle_for_its_labeled_count(al_train, opti
     # 6, then 12 labeled images at batch 2: 2 epochs are 6, then 12 iterations.
     assert [osp.basename(state['cycles'][k]['checkpoint']) for k in ('0', '1')] == [
         'iter_6.pth', 'iter_12.pth']
+
+
+def test_channels_last_switch_trains_in_that_layout(al_train, options, tmp_path):
+    run(al_train, tmp_path, options + ['channels_last=True'])
+    state = json.load(open(tmp_path / 'al_state.json'))
+    weights = torch.load(state['cycles']['1']['checkpoint'], weights_only=False)['state_dict']
+    conv = weights['backbone.stem.0.weight']
+    assert conv.is_contiguous(memory_format=torch.channels_last) and not conv.is_contiguous()
 
 
 # The weights each cycle starts training from, by cycle dir name; set by StartWeightsHook.

@@ -2,9 +2,11 @@
 # The train set is an active-learning *pool*: its ann_file is a pool file.
 dataset_type = 'DigitScenesDataset'
 data_root = 'data/digit_scenes'
+# Each labeled frame is read many times a cycle: decode it once (mmseg_al/datasets/
+# cached_loading.py; the same arrays as LoadImageFromFile / LoadAnnotations).
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations'),
+    dict(type='CachedLoadImageFromFile'),
+    dict(type='CachedLoadAnnotations'),
     # No RandomFlip: a mirrored digit is not the same digit (a mirrored 2 looks like
     # a 5), so flipping is not a label-preserving augmentation here.
     dict(type='PhotoMetricDistortion', brightness_delta=16, contrast_range=(0.8, 1.2),
