@@ -190,7 +190,8 @@ def test_a2d2_3k_runs_three_cycles_end_to_end(tmp_path, config, method, ssl):
     data_root = str(tmp_path / 'a2d2')
     prepare_a2d2.main([str(tmp_path / 'raw'), data_root, '--nproc', '1', '--no-pools'])
     # The experiment as configured, scaled down: 2 images a cycle instead of 1,000 (the
-    # tree has 8 train frames), the digit-scene network instead of WRN-38, 2 iterations.
+    # tree has 8 train frames), the digit-scene network instead of WRN-38 (no ImageNet
+    # weights to reset the backbone to, so retrained each cycle), 2 iterations.
     cfg = Config.fromfile(osp.join(REPO_ROOT, 'configs', 'al', f'{config}.py'))
     assert cfg.active_learning.unit == 'images' and cfg.active_learning.num_cycles == 2
     cfg.model = Config.fromfile(osp.join(REPO_ROOT, 'configs', '_base_', 'models',
@@ -200,6 +201,7 @@ def test_a2d2_3k_runs_three_cycles_end_to_end(tmp_path, config, method, ssl):
     cfg.data_preprocessor = cfg.model.data_preprocessor
     cfg.merge_from_dict({
         'active_learning.initial': 2, 'active_learning.step': 2,
+        'active_learning.training': 'retrain', 'active_learning.epochs_per_cycle': None,
         'train_cfg.max_iters': 2, 'param_scheduler': [
             dict(type='PolyLR', power=0.9, begin=0, end=2, by_epoch=False)],
         'train_dataloader.batch_size': 2, 'train_dataloader.num_workers': 0,
