@@ -26,8 +26,8 @@ from mmseg_al.datasets.preparation import DatasetNotPreparedError, prepare_or_ch
 from mmseg_al.engine.al_loop import ALLoop
 from mmseg_al.engine.lock import WorkDirLock
 from mmseg_al.fileio import StateError
-from mmseg_al.serve.experiment import (add_experiment_args, experiment_config, experiment_words,
-                                       experiment_work_dir)
+from mmseg_al.engine.experiment import experiment_config
+from mmseg_al.serve.experiment import add_experiment_args, experiment_words, experiment_work_dir
 from mmseg_al.serve.label_studio_api import LabelStudioError
 from mmseg_al.serve.server import (basic_auth_from_env, build_live_loop, check_human_oracle,
                                    serve, setup_logging)

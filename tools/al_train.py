@@ -31,16 +31,16 @@ import sys
 
 import mmseg_al  # noqa: F401  (applies the compatibility shims before mmseg loads)
 from mmengine import dist
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 from mmengine.device import get_device
-from mmengine.registry import init_default_scope
 
 from mmseg_al.annotation import AnnotationError
-from mmseg_al.compat import adapt_cfg_to_device, init_distributed, shutdown_distributed
+from mmseg_al.compat import init_distributed, shutdown_distributed
 from mmseg_al.config_error import ConfigError
 from mmseg_al.datasets.preparation import DatasetNotPreparedError, prepare_or_check
 from mmseg_al.engine.al_loop import ALLoop
 from mmseg_al.engine.console import compact_console
+from mmseg_al.engine.experiment import experiment_config
 from mmseg_al.engine.lock import lock_work_dir
 from mmseg_al.fileio import StateError
 from mmseg_al.oracle import WaitingForLabels
@@ -135,19 +135,14 @@ def check_pretrained_checkpoints(model_cfgs):
 
 def main(argv=None):
     args = parse_args(argv)
-    if not osp.isfile(args.config):
-        sys.exit(f'error: config file {args.config} does not exist.')
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
-    cfg.work_dir = args.work_dir or osp.join('work_dirs', osp.splitext(osp.basename(args.config))[0])
-    cfg.launcher = args.launcher
-    seed = args.seed if args.seed is not None else cfg.get('randomness', {}).get('seed') or 0
-    init_default_scope(cfg.get('default_scope', 'mmseg_al'))
+    try:
+        cfg, seed = experiment_config(args.config, args.work_dir, args.cfg_options, args.seed,
+                                      launcher=args.launcher)
+    except FileNotFoundError as err:
+        sys.exit(f'error: {err}')
     if args.launcher == 'pytorch':
         init_distributed(cfg.get('env_cfg', {}).get('dist_cfg', {}))
         os.environ.setdefault('LOCAL_RANK', '0')
-    adapt_cfg_to_device(cfg, args.launcher)
     lock = None
     try:
         if args.amp:

@@ -1,15 +1,15 @@
-"""The experiment a backend serves, read from the command line as tools/al_train.py reads it.
+"""The experiment a backend serves, named on the command line as tools/al_train.py names it.
 
-The backend and its worker process build the config with these functions, so the
-config hash in ``al_state.json`` is the one ``tools/al_train.py`` computes and
-either tool can continue a work dir the other started.
+The backend and its worker process build the config with
+:func:`mmseg_al.engine.experiment.experiment_config`, as ``tools/al_train.py`` does, so
+the config hash in ``al_state.json`` is the same and either tool can continue a work
+dir the other started.
 """
 import os.path as osp
 
-from mmengine.config import Config, DictAction
-from mmengine.registry import init_default_scope
+from mmengine.config import DictAction
 
-from mmseg_al.compat import adapt_cfg_to_device
+from mmseg_al.engine.experiment import default_work_dir
 
 
 class ConfigOptions(DictAction):
@@ -48,29 +48,3 @@ def experiment_words(args):
     if args.cfg_options_words:
         words += ['--cfg-options', *args.cfg_options_words]
     return words
-
-
-def default_work_dir(config):
-    return osp.join('work_dirs', osp.splitext(osp.basename(config))[0])
-
-
-def experiment_config(config, work_dir=None, cfg_options=None, seed=None):
-    """``(cfg, seed)`` of one experiment, exactly as a single-process al_train.py run builds them.
-
-    Args:
-        config (str): the config file.
-        work_dir (str, optional): default ``work_dirs/<config name>``.
-        cfg_options (dict, optional): ``--cfg-options`` as ``DictAction`` parsed them.
-        seed (int, optional): default ``randomness.seed`` of the config, else 0.
-    """
-    if not osp.isfile(config):
-        raise FileNotFoundError(f'config file {config} does not exist.')
-    cfg = Config.fromfile(config)
-    if cfg_options:
-        cfg.merge_from_dict(cfg_options)
-    cfg.work_dir = work_dir or default_work_dir(config)
-    cfg.launcher = 'none'
-    seed = seed if seed is not None else cfg.get('randomness', {}).get('seed') or 0
-    init_default_scope(cfg.get('default_scope', 'mmseg_al'))
-    adapt_cfg_to_device(cfg, 'none')
-    return cfg, seed

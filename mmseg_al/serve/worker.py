@@ -126,7 +126,8 @@ def main(argv=None):
     from mmseg_al.engine.al_loop import ALLoop
     from mmseg_al.engine.console import compact_console
     from mmseg_al.oracle import WaitingForLabels
-    from mmseg_al.serve.experiment import add_experiment_args, experiment_config
+    from mmseg_al.engine.experiment import experiment_config
+    from mmseg_al.serve.experiment import add_experiment_args
 
     _end_with_parent()
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
