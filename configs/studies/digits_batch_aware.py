@@ -28,4 +28,6 @@ axes = dict(
         '5-5': dict(options={'active_learning.initial': 5, 'active_learning.step': 5,
                              'active_learning.num_cycles': 4,
                              'active_learning.report_budgets': (15, 25)})})
+# Each method's AUC is compared seed by seed with Entropy's and Coreset's.
+report = dict(references=['Entropy', 'Coreset'])
 slurm = dict(cpus_per_task=2, gpus_per_task=0, time_min=120)

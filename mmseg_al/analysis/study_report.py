@@ -10,8 +10,8 @@ import re
 from collections import defaultdict
 
 from mmseg_al.analysis.curves import plot_curves, plot_panels
-from mmseg_al.analysis.study_table import (by_seed, group_rows, mode_collapse,
-                                           paired_difference, read_study, read_table_csv,
+from mmseg_al.analysis.study_table import (by_seed, group_rows, interval_text, mode_collapse,
+                                           paired_interval, read_study, read_table_csv,
                                            select_study, ssl_gains, strategy_guide,
                                            study_runs, study_table, supervised_setting,
                                            TABLE_FILE, write_table_csv)
@@ -22,7 +22,7 @@ from mmseg_al.fileio import atomic_write_text
 from mmseg_al.work_dir_files import SELECTION_FILE, cycle_dir
 
 REPORT_FILE = 'report.md'
-REFERENCE = 'Random'
+REFERENCES = ('Random', )
 TSNE_METHODS = ('Entropy', 'Coreset')
 # How a report states what it counted (the first line under its title).
 _COUNTED = re.compile(r'^(\d+) (?:of \d+ )?runs with results', re.MULTILINE)
@@ -43,14 +43,16 @@ def _label(method, ssl, ssl_off):
     return method if ssl in (None, ssl_off) else f'{method}-{ssl}'
 
 
-def paper_table(rows, full_rows, ssl_off, reference=REFERENCE):
+def paper_table(rows, full_rows, ssl_off, references=REFERENCES):
     """The paper's layout for one pool and budget as markdown.
 
     One row per method × SSL, supervised first (``ssl_off``: the ``ssl`` tag that means
     supervised, see ``supervised_setting``): AUC@B and mIoU@B (mean ± std over seeds)
     for each report budget, the best mean per column in bold, and the paired difference
-    to the reference method with the same SSL setting (mean ± std over shared seeds);
-    then the fully supervised rows (``full_rows``: budget-less experiments of the pool).
+    of AUC at the largest budget to each reference method with the same SSL setting
+    (mean and 95 % interval over shared seeds, ``paired_interval``; bold when it
+    excludes 0); then the fully supervised rows (``full_rows``: budget-less experiments
+    of the pool).
     """
     # Budgets some run has a value for (a table read back from CSV has no empty ones).
     budgets = sorted({k.split('@')[1] for r in rows for k, v in r.items()
@@ -72,11 +74,10 @@ def paper_table(rows, full_rows, ssl_off, reference=REFERENCE):
             text = mean_std_text(mean, std)
             row[c.replace('auc', 'AUC').replace('miou', 'mIoU')] = (
                 f'**{text}**' if mean is not None and mean == best[c] else text)
-        reference_rows = groups.get((reference, ssl))
-        if last and reference_rows and method != reference:
-            mean, std, n = paired_difference(group, reference_rows, last)
-            row[f'Δ AUC@{budgets[-1]} vs {reference}'] = (
-                '-' if mean is None else f'{mean:+.2f} ± {std:.2f} (n={n})')
+        for reference in references if last else ():
+            if groups.get((reference, ssl)) and method != reference:
+                mean, low, high, _ = paired_interval(group, groups[(reference, ssl)], last)
+                row[f'Δ AUC@{budgets[-1]} vs {reference}'] = interval_text(mean, low, high)
         table.append(row)
     for (method,), group in group_rows(full_rows, ('method',)).items():
         row = {'method': method, 'seeds': len(group)}
@@ -85,7 +86,8 @@ def paper_table(rows, full_rows, ssl_off, reference=REFERENCE):
     header = ['method', 'seeds'] + [c.replace('auc', 'AUC').replace('miou', 'mIoU')
                                     for c in columns]
     if last:
-        header.append(f'Δ AUC@{budgets[-1]} vs {reference}')
+        header += [f'Δ AUC@{budgets[-1]} vs {reference}' for reference in references
+                   if any(method == reference for method, _ in groups)]
     if full_rows:
         header.append('mIoU@100')
     return _md_table(header, table)
@@ -281,6 +283,7 @@ def write_study_report(study_dir, table=None, out_dir=None, only=None):
     budgets = _order(t.get('budget') for t in tags)
     methods = _order(t.get('method') for t in tags)
     ssl_off = supervised_setting(study['experiments'])
+    references = tuple(study.get('report', {}).get('references', REFERENCES))
     cell_order = _cell_order(pools, budgets, ssl_off)
     coverage = _cell_coverage(rows, study, ssl_off)
     total = len(study['experiments']) * len(study['seeds'])
@@ -288,8 +291,9 @@ def write_study_report(study_dir, table=None, out_dir=None, only=None):
              f'{len(rows)} of {total} runs with results ({len(study["experiments"])} '
              f'experiments × {len(study["seeds"])} seeds); config '
              f'`{osp.relpath(study["config"])}`. Mean ± std over seeds; **bold**: best mean '
-             f'per column; Δ: paired difference to {REFERENCE} (same SSL setting) over '
-             f'shared seeds. Per-run rows: {source}.', '']
+             f'per column; Δ: paired difference of AUC to {" and to ".join(references)} '
+             f'(same SSL setting), mean over shared seeds [95 % t-interval], **bold** when '
+             f'the interval excludes 0. Per-run rows: {source}.', '']
     if only:
         lines += ['The part of the study that `--only ' + ' '.join(
             f'{k}={",".join(v)}' for k, v in only.items()) + '` selects.', '']
@@ -314,7 +318,8 @@ def write_study_report(study_dir, table=None, out_dir=None, only=None):
             cell = [r for r in rows if r['pool'] == pool and r['budget'] == budget]
             if not cell:
                 continue
-            lines += [f'## {pool}, budget {budget}', '', paper_table(cell, full, ssl_off), '']
+            lines += [f'## {pool}, budget {budget}', '', paper_table(cell, full, ssl_off,
+                                                                 references), '']
             if (pool, budget) in curves:
                 lines += [f'![learning curves]({curves[(pool, budget)]})', '']
     gains = ssl_gains(rows, 'auc', ssl_off)
@@ -323,11 +328,12 @@ def write_study_report(study_dir, table=None, out_dir=None, only=None):
                                   _index(methods, g['method'])))
         lines += ['## What SSL adds to each method', '',
                   'Per method: AUC at the largest report budget with SSL minus without, '
-                  'paired by seed (the same seed starts from the same labeled set); mean ± '
-                  'std over the seeds both have.', '',
+                  'paired by seed (the same seed starts from the same labeled set); mean '
+                  '[95 % t-interval] over the seeds both have, **bold** when it excludes 0.',
+                  '',
                   _md_table(['pool', 'budget', 'method', 'ssl', 'gain', 'seeds'],
-                            [dict(g, gain='-' if g['gain'] is None else
-                                  f'{g["gain"]:+.2f} ± {g["std"]:.2f}') for g in gains]), '']
+                            [dict(g, gain=interval_text(g['gain'], g['low'], g['high']))
+                             for g in gains]), '']
     collapse = mode_collapse(runs)
     if collapse:
         lines += ['## Mode collapse', '',
@@ -361,14 +367,17 @@ def write_study_report(study_dir, table=None, out_dir=None, only=None):
         guide.sort(key=lambda c: cell_order((c['pool'], c['budget'], c['ssl'])))
         lines += ['## Strategy guide (computed from this study)', '',
                   'Per (pool, budget, SSL) cell, by AUC at the budget\'s largest report '
-                  'budget: the winner, its margin over the runner-up, and whether the '
-                  'margin exceeds the seed spread (the larger std of the two). "not run": '
+                  'budget: the leader, its paired difference to the runner-up [95 % '
+                  't-interval over seeds], and the methods not distinguishable from it (their '
+                  'interval includes 0). Clear: the leader is tied with no one. "not run": '
                   'methods of the cell without results, which the contest leaves out.', '',
-                  _md_table(['pool', 'budget', 'ssl', 'winner', 'AUC', 'runner-up', 'margin',
-                             'spread', 'clear?', 'seeds', 'not run'],
-                            [dict(c, AUC=f'{c["winner_mean"]:.2f}', **{
-                                'runner-up': c['runner_up'], 'margin': f'{c["margin"]:.2f}',
-                                'spread': f'{c["spread"]:.2f}',
+                  _md_table(['pool', 'budget', 'ssl', 'leader', 'AUC', 'runner-up',
+                             'Δ to runner-up', 'tied with', 'clear?', 'seeds', 'not run'],
+                            [dict(c, leader=c['winner'], AUC=f'{c["winner_mean"]:.2f}', **{
+                                'runner-up': c['runner_up'],
+                                'Δ to runner-up': interval_text(c['margin'], c['low'],
+                                                                c['high']),
+                                'tied with': ', '.join(c['tied']) or None,
                                 'clear?': 'yes' if c['clear'] else 'no',
                                 'not run': ', '.join(coverage.get(
                                     (c['pool'], c['budget'], c['ssl']), ((), ()))[1]) or None})

@@ -11,6 +11,7 @@ import os.path as osp
 from collections import defaultdict
 
 import numpy as np
+from scipy import stats
 
 from mmseg_al.analysis.tables import load_results
 from mmseg_al.evaluation.budget_metrics import mean_std_over_seeds
@@ -165,11 +166,42 @@ def by_seed(rows, column):
     return {row['seed']: row[column] for row in rows if row.get(column) is not None}
 
 
-def paired_difference(rows, reference_rows, column):
-    """Mean ± std over the seeds both have of ``row - reference`` in ``column``."""
+def paired_interval(rows, reference_rows, column, level=0.95):
+    """``row - reference`` in ``column`` over the seeds both have, with its t-interval.
+
+    A seed starts every method of a cell from the same labeled set, so methods are
+    compared seed by seed: the mean difference ± t(level, n - 1) · s / √n (s the sample
+    std). The study calls a method better only when this interval excludes 0.
+
+    Returns:
+        tuple: ``(mean, low, high, n)``; ``low`` and ``high`` are None below 2 seeds,
+        all but ``n`` None without a shared seed.
+    """
     mine, theirs = by_seed(rows, column), by_seed(reference_rows, column)
-    seeds = sorted(set(mine) & set(theirs))
-    return mean_std_over_seeds(mine[s] - theirs[s] for s in seeds) + (len(seeds),)
+    diffs = np.asarray([mine[s] - theirs[s] for s in sorted(set(mine) & set(theirs))])
+    if len(diffs) == 0:
+        return None, None, None, 0
+    mean = float(diffs.mean())
+    if len(diffs) < 2:
+        return mean, None, None, 1
+    half = float(stats.t.ppf(0.5 + level / 2, len(diffs) - 1) * diffs.std(ddof=1)
+                 / np.sqrt(len(diffs)))
+    return mean, mean - half, mean + half, len(diffs)
+
+
+def distinguishable(low, high):
+    """Whether a paired interval (``paired_interval``) excludes 0."""
+    return low is not None and (low > 0 or high < 0)
+
+
+def interval_text(mean, low, high):
+    """``'+0.51 [+0.07, +0.95]'``, in bold when the interval excludes 0; ``'-'`` without."""
+    if mean is None:
+        return '-'
+    if low is None:
+        return f'{mean:+.2f} [1 seed]'
+    text = f'{mean:+.2f} [{low:+.2f}, {high:+.2f}]'
+    return f'**{text}**' if distinguishable(low, high) else text
 
 
 def group_rows(rows, keys):
@@ -180,31 +212,38 @@ def group_rows(rows, keys):
 
 
 def strategy_guide(rows, column):
-    """For each (pool, budget, ssl) cell: the winner, its margin, whether it is clear.
+    """For each (pool, budget, ssl) cell: the leader, and the methods it does not beat.
 
-    The winner has the highest mean of ``column`` over seeds; the margin is its mean
-    minus the runner-up's; it *exceeds the seed spread* when larger than both methods'
-    standard deviations over seeds. Rows without a budget (the 100 % rows) are not
-    contestants.
+    The leader has the highest mean of ``column`` over seeds. Each other method is
+    compared with it seed by seed (``paired_interval``): it is *tied* with the leader
+    when the interval of its difference includes 0 (or has fewer than 2 seeds), and
+    the leader is *clear* when it is tied with no one. Rows without a budget (the
+    100 % rows) are not contestants.
 
     Returns:
         list[dict]: ``pool``, ``budget``, ``ssl``, ``winner``, ``runner_up``, ``winner_mean``,
-        ``margin``, ``spread`` (the larger std), ``clear`` (bool), ``seeds``.
+        ``margin`` (mean paired difference to the runner-up), ``low`` and ``high`` (its
+        interval), ``tied`` (methods not distinguishable from the winner, best first),
+        ``clear`` (bool), ``seeds``.
     """
     cells = []
     contestants = [r for r in rows if r['budget'] is not None and r.get(column) is not None]
     for (pool, budget, ssl), cell in group_rows(contestants, ('pool', 'budget', 'ssl')).items():
-        methods = sorted(((mean_std_over_seeds(by_seed(m, column).values()), method, len(m))
-                          for (method,), m in group_rows(cell, ('method',)).items()),
-                         key=lambda item: -item[0][0])
+        methods = sorted(group_rows(cell, ('method',)).items(), key=lambda item: -float(
+            np.mean(list(by_seed(item[1], column).values()))))
         if len(methods) < 2:
             continue
-        (best, best_std), winner, seeds = methods[0]
-        (second, second_std), runner_up, _ = methods[1]
-        spread = max(best_std, second_std)
+        (winner,), best = methods[0]
+        versus = [(method, paired_interval(best, group, column))
+                  for (method,), group in methods[1:]]
+        tied = [method for method, (_, low, high, _) in versus
+                if not distinguishable(low, high)]
+        margin, low, high, _ = versus[0][1]
         cells.append(dict(pool=pool, budget=budget, ssl=ssl, winner=winner,
-                          runner_up=runner_up, winner_mean=best, margin=best - second,
-                          spread=spread, clear=bool(best - second > spread), seeds=seeds))
+                          runner_up=versus[0][0],
+                          winner_mean=float(np.mean(list(by_seed(best, column).values()))),
+                          margin=margin, low=low, high=high, tied=tied, clear=not tied,
+                          seeds=len(best)))
     return cells
 
 
@@ -216,8 +255,8 @@ def ssl_gains(rows, column, ssl_off):
     two runs of a seed start from the same labels.
 
     Returns:
-        list[dict]: ``pool``, ``budget``, ``method``, ``ssl``, ``gain`` and ``std``
-        (mean and std over shared seeds, None without one), ``seeds``.
+        list[dict]: ``pool``, ``budget``, ``method``, ``ssl``, ``gain``, ``low`` and
+        ``high`` (mean and 95 % interval over shared seeds, ``paired_interval``), ``seeds``.
     """
     gains = []
     contestants = [r for r in rows if r['budget'] is not None]
@@ -228,9 +267,9 @@ def ssl_gains(rows, column, ssl_off):
             continue
         for (ssl,), group in by_ssl.items():
             if ssl != ssl_off:
-                gain, std, seeds = paired_difference(group, by_ssl[(ssl_off,)], column)
+                gain, low, high, seeds = paired_interval(group, by_ssl[(ssl_off,)], column)
                 gains.append(dict(pool=pool, budget=budget, method=method, ssl=ssl,
-                                  gain=gain, std=std, seeds=seeds))
+                                  gain=gain, low=low, high=high, seeds=seeds))
     return gains
 
 

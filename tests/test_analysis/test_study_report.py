@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from mmseg_al.analysis.study_report import paper_table, write_study_report
-from mmseg_al.analysis.study_table import (mode_collapse, paired_difference, read_study,
+from mmseg_al.analysis.study_table import (mode_collapse, paired_interval, read_study,
                                            read_table_csv, select_study, ssl_gains,
                                            strategy_guide, study_runs, study_table, table_csv)
 from mmseg_al.analysis.tsne import acquisition_points
@@ -101,23 +101,39 @@ def test_study_table_has_one_row_per_run(study_dir):
     assert len(csv) == 11
 
 
-def test_paired_difference_and_guide(study_dir):
+def test_paired_interval_is_the_t_interval_of_the_seed_differences(study_dir):
     rows = rows_of(study_dir)
     entropy = [r for r in rows if r['method'] == 'Entropy']
     random = [r for r in rows if r['method'] == 'Random' and r['ssl'] == 'sup']
     diffs = [auc([10, 24, 34]) - auc([10, 20, 30]), auc([12, 20, 30]) - auc([12, 22, 32])]
-    mean, std, n = paired_difference(entropy, random, 'auc')
-    assert (mean, std, n) == pytest.approx((np.mean(diffs), np.std(diffs), 2))
+    # 2 seeds: t(0.975, 1 df) = 12.706, s = |d0 - d1| / sqrt(2), half = t * s / sqrt(2).
+    half = 12.7062 * abs(diffs[0] - diffs[1]) / 2
+    mean, low, high, n = paired_interval(entropy, random, 'auc')
+    assert (mean, low, high, n) == pytest.approx(
+        (np.mean(diffs), np.mean(diffs) - half, np.mean(diffs) + half, 2), abs=1e-4)
+    # 3 seeds: t(0.975, 2 df) = 4.303; one seed: no interval; none shared: nothing.
+    three = [dict(seed=s, auc=v) for s, v in enumerate((1.0, 2.0, 4.0))]
+    zero = [dict(seed=s, auc=0.0) for s in range(3)]
+    half = 4.3027 * np.std([1, 2, 4], ddof=1) / np.sqrt(3)
+    assert paired_interval(three, zero, 'auc') == pytest.approx(
+        (7 / 3, 7 / 3 - half, 7 / 3 + half, 3), abs=1e-4)
+    assert paired_interval(three[:1], zero, 'auc') == (1.0, None, None, 1)
+    assert paired_interval(three, [], 'auc') == (None, None, None, 0)
+
+
+def test_guide_ties_the_methods_the_leader_does_not_beat_seed_by_seed(study_dir):
+    rows = rows_of(study_dir)
     guide = {c['ssl']: c for c in strategy_guide(rows, 'auc')}
     assert set(guide) == {'sup'}  # SSL has one method only: no contest
     cell = guide['sup']
+    # AUC per seed (hand-computed from CURVES): Coreset 5.5, 5.9; Entropy 4.6, 4.1;
+    # Random 4.0, 4.4. Coreset - Entropy = 0.9, 1.8: mean 1.35, half 12.706 * 0.45.
     assert (cell['winner'], cell['runner_up']) == ('Coreset', 'Entropy')
-    coreset, entropy_ = np.mean([auc([10, 30, 40]), auc([12, 32, 42])]), np.mean(
-        [auc([10, 24, 34]), auc([12, 20, 30])])
-    assert cell['margin'] == pytest.approx(coreset - entropy_)
-    spread = max(np.std([auc([10, 30, 40]), auc([12, 32, 42])]),
-                 np.std([auc([10, 24, 34]), auc([12, 20, 30])]))
-    assert cell['clear'] == (cell['margin'] > spread)
+    assert cell['winner_mean'] == pytest.approx(5.7)
+    assert (cell['margin'], cell['low'], cell['high']) == pytest.approx(
+        (1.35, 1.35 - 12.7062 * 0.45, 1.35 + 12.7062 * 0.45), abs=1e-3)
+    # Coreset - Random = 1.5 at both seeds: an interval of width 0 that excludes 0.
+    assert cell['tied'] == ['Entropy'] and not cell['clear']
 
 
 def test_ssl_gains_pair_each_method_with_its_supervised_twin(study_dir):
@@ -126,7 +142,9 @@ def test_ssl_gains_pair_each_method_with_its_supervised_twin(study_dir):
     # Only Random has an SSL twin; its gain per seed is hand-computed from CURVES.
     diffs = [auc([15, 25, 35]) - auc([10, 20, 30]), auc([15, 25, 35]) - auc([12, 22, 32])]
     assert [(g['method'], g['ssl'], g['seeds']) for g in gains] == [('Random', 'SSL', 2)]
-    assert (gains[0]['gain'], gains[0]['std']) == pytest.approx((np.mean(diffs), np.std(diffs)))
+    half = 12.7062 * abs(diffs[0] - diffs[1]) / 2
+    assert (gains[0]['gain'], gains[0]['low'], gains[0]['high']) == pytest.approx(
+        (np.mean(diffs), np.mean(diffs) - half, np.mean(diffs) + half), abs=1e-4)
     assert ssl_gains(rows, 'auc', 'no-such-setting') == []
 
 
@@ -141,6 +159,14 @@ def test_paper_table_marks_the_best_and_lists_the_full_rows(study_dir):
     random_ssl = next(line for line in lines if line.startswith('| Random-SSL |'))
     assert '**' not in random_ssl and 'vs Random' in lines[0]
     assert next(line for line in lines if line.startswith('| 100% |')).count('51.00 ± 1.00') == 1
+    # Coreset - Random is 1.5 AUC at both seeds (5.5 - 4.0, 5.9 - 4.4): an interval that
+    # excludes 0, in bold; Coreset - Entropy (0.9, 1.8) is not distinguishable.
+    assert '| **+1.50 [+1.50, +1.50]** |' in coreset
+    lines = paper_table(cell, full, 'sup', references=('Random', 'Entropy')).splitlines()
+    assert lines[0].endswith('| Δ AUC@30 vs Random | Δ AUC@30 vs Entropy | mIoU@100 |')
+    coreset = next(line for line in lines if line.startswith('| Coreset |'))
+    assert f'| **+1.50 [+1.50, +1.50]** | +1.35 [{1.35 - 5.718:+.2f}, {1.35 + 5.718:+.2f}] |' \
+        in coreset
 
 
 def test_mode_collapse_and_report(study_dir):
