@@ -7,6 +7,7 @@ from kcenter_oracle import brute_force_k_center
 from mmseg_al.acquisition.base import seeded_generator
 from mmseg_al.acquisition.coreset import CoresetAcquisition
 from mmseg_al.acquisition.functional import stochastic_top_k
+from mmseg_al.recommend.evidence import acquisition_type
 from mmseg_al.registry import ACQUISITIONS
 from tiny_segmentor import build_tiny_model, make_context
 
@@ -36,6 +37,17 @@ def test_sampling_draws_the_batch_from_the_scores_seeded_by_seed_and_cycle(model
     assert acquisition.sampling == dict(mode='power', beta=1.0)  # the defaults
     draws = {tuple(acquisition.select(c, 4).ids) for c in (ctx, ctx, other_cycle)}
     assert len(draws) == 2  # same (seed, cycle), same batch; another cycle, another
+
+
+def test_power_entropy_is_entropy_with_power_sampling_under_a_name_studies_use(model):
+    ctx = make_context(model, num_unlabeled=12, seed=3, cycle=2)
+    named = ACQUISITIONS.build(dict(type='PowerEntropyAcquisition', beta=2.0)).select(ctx, 4)
+    option = ACQUISITIONS.build(dict(type='EntropyAcquisition',
+                                     sampling=dict(mode='power', beta=2.0))).select(ctx, 4)
+    assert (named.ids, named.scores, named.info) == (option.ids, option.scores, option.info)
+    assert acquisition_type('PowerEntropy') == 'PowerEntropyAcquisition'
+    with pytest.raises(ValueError, match='beta'):
+        ACQUISITIONS.build(dict(type='PowerEntropyAcquisition', beta=-1))
 
 
 def test_every_score_acquisition_takes_the_option_beside_its_own(model):

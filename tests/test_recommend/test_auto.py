@@ -18,11 +18,11 @@ CONFIG = osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 
                   'entropy_digits_pool11f.py')
 
 
-def _study(path, winner, write_study):
+def _study(path, winner, write_study, methods=('Random', 'Entropy', 'Coreset')):
     """A study of two pools at 10-10 where ``winner`` beats Random, which beats the rest."""
     runs = []
     for pool in ('diverse', 'redundant'):
-        for method in ('Random', 'Entropy', 'Coreset'):
+        for method in methods:
             auc = 18.0 if method == winner else 16.0 if method == 'Random' else 15.0
             runs += [dict(pool=pool, budget='10-10', method=method, ssl='sup', seed=seed,
                           auc=auc + 0.1 * seed) for seed in (0, 1)]
@@ -98,6 +98,16 @@ def test_auto_chooses_among_its_candidates_only(tiny_scenes, tmp_path, write_stu
     # Entropy is the study's best but not a candidate; Random beats Coreset.
     assert selection.info['auto']['acquisition'] == 'RandomAcquisition'
     assert len(selection.ids) == 6 and set(selection.ids) <= set(ctx.unlabeled_ids)
+
+
+def test_the_batch_aware_methods_are_candidates_by_their_study_names(tiny_scenes, tmp_path,
+                                                                      write_study):
+    methods = ('Random', 'PowerEntropy', 'BADGE', 'UncertainCoreset')
+    study = _study(tmp_path / 'study', 'BADGE', write_study, methods)
+    auto = ACQUISITIONS.build(dict(type='Auto', study=study, candidates=methods))
+    assert auto.candidates == ('RandomAcquisition', 'PowerEntropyAcquisition',
+                               'BADGEAcquisition', 'UncertainCoresetAcquisition')
+    assert auto.choose(_context(tiny_scenes), 6)['acquisition'] == 'BADGEAcquisition'
 
 
 def test_every_candidate_must_fit_the_model(tmp_path, write_study):
