@@ -98,7 +98,10 @@ def main(argv=None):
         only = {}
         for key, values in args.only or ():
             only.setdefault(key, []).extend(values)
-        runs = study.runs(refresh=not (args.status or args.report), only=only)
+        # Status and a report of run dirs show the study as it was run; a report of a
+        # table (results without run dirs) the study as its config declares it now.
+        runs = study.runs(refresh=not (args.status or args.report) or bool(args.table),
+                          only=only)
         if args.status:
             print(status_table(runs))
             return

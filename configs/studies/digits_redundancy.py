@@ -1,9 +1,13 @@
 # The digit-scene study: which acquisition wins under which redundancy, budget and
 # supervision. 4 pools x 5 methods x {supervised, s4GAN} x 2 budgets, plus the 100 %
-# rows and BALD's Random-MCD controls, each over 3 seeds (279 runs):
+# rows and BALD's Random-MCD controls, each over 3 seeds (279 runs), all with the
+# backbone trained from scratch; and the core of the grid in the paper's regime, a
+# pretrained backbone (tag regime=pretrained, 45 runs; see below):
 #   python tools/al_study.py configs/studies/digits_redundancy.py --workers 2
 #   python tools/al_study.py configs/studies/digits_redundancy.py --workers 2 \
 #       --only pool=Pool-0f method=EquAL,BALD       # a part of the grid
+#   python tools/al_study.py configs/studies/digits_redundancy.py --workers 2 \
+#       --only regime=pretrained                    # the pretrained regime
 #   python tools/al_study.py configs/studies/digits_redundancy.py --report
 # Its committed results (mmseg_al/recommend/data/digit_study.csv) give docs/study/report.md:
 #   python tools/al_study.py configs/studies/digits_redundancy.py --report \
@@ -57,5 +61,33 @@ experiments += [
          tags=dict(method='Random-MCD', ssl=ssl, pool=pool, budget='10-10'))
     for pool, file in _pools.items() for ssl in ('sup', 'SSL')
     if ssl == 'sup' or pool == 'Pool-0f']
-report = dict(tsne_methods=['Entropy', 'Coreset'])
+# The pretrained regime (configs/_base_/models/deeplabv3plus_r18_digits_pretrained.py,
+# docs/models.md): Random, Entropy, Coreset x {supervised, s4GAN} x {Pool-0f, Pool-21f}
+# at 10-10, and its learning curve (100 % of Pool-0f, -11f, -21f; Random 10 -> 50 % on
+# Pool-0f is the Random_sup_Pool-0f_10-10 row). Each is named as its from-scratch twin
+# plus `_pretrained` and tagged regime=pretrained; the report keeps the regimes apart and
+# pairs each cell with its twin. Explicit, not an axis: an axis value is part of every
+# experiment's name, so it would rename (and orphan) the 279 finished runs.
+_regime = ['../_base_/models/deeplabv3plus_r18_digits_pretrained.py',
+           '../_base_/datasets/digit_scenes_pool11f.py', '../_base_/default_runtime.py']
+_methods = dict(Random=('../_base_/al/random.py', {}),
+                Entropy=('../_base_/al/entropy.py', _features),
+                Coreset=('../_base_/al/coreset.py', _features))
+experiments += [
+    dict(name=f'{method}_{ssl}_{pool}_10-10_pretrained',
+         configs=[config] + _regime + (['../_base_/ssl/s4gan_digits.py'] if ssl == 'SSL'
+                                       else []),
+         options={**features, 'train_dataloader.dataset.ann_file': f'pools/{file}.txt',
+                  **_budget_10},
+         tags=dict(method=method, ssl=ssl, pool=pool, budget='10-10', regime='pretrained'))
+    for method, (config, features) in _methods.items() for ssl in ('sup', 'SSL')
+    for pool, file in _pools.items() if pool in ('Pool-0f', 'Pool-21f')]
+experiments += [
+    dict(name=f'full_{pool}_pretrained', configs=['../_base_/al/random.py'] + _regime,
+         options={'train_dataloader.dataset.ann_file': f'pools/{file}.txt',
+                  'active_learning.initial': 100, 'active_learning.num_cycles': 0,
+                  'active_learning.report_budgets': (100, )},
+         tags=dict(method='100%', pool=pool, ssl='sup', regime='pretrained'))
+    for pool, file in _pools.items() if pool != 'Pool-Aug']
+report = dict(tsne_methods=['Entropy', 'Coreset'], references=['Random', 'Coreset'])
 slurm = dict(cpus_per_task=2, gpus_per_task=0, time_min=120)

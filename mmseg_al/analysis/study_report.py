@@ -10,12 +10,13 @@ import re
 from collections import defaultdict
 
 from mmseg_al.analysis.curves import plot_curves, plot_panels
+from mmseg_al.analysis.regimes import pools_by_regime, regime_section, split_regimes
 from mmseg_al.analysis.study_table import (by_seed, group_rows, interval_text, mode_collapse,
                                            paired_interval, read_study, read_table_csv,
                                            select_study, ssl_gains, strategy_guide,
                                            study_runs, study_table, supervised_setting,
                                            TABLE_FILE, write_table_csv)
-from mmseg_al.analysis.tables import mean_std_text
+from mmseg_al.analysis.tables import markdown_table, mean_std_text
 from mmseg_al.analysis.tsne import acquisition_points, plot_tsne
 from mmseg_al.evaluation.budget_metrics import mean_std_over_seeds
 from mmseg_al.fileio import atomic_write_text
@@ -30,13 +31,6 @@ _COUNTED = re.compile(r'^(\d+) (?:of \d+ )?runs with results', re.MULTILINE)
 
 def _order(values):
     return list(dict.fromkeys(v for v in values if v is not None))
-
-
-def _md_table(columns, rows):
-    lines = ['| ' + ' | '.join(columns) + ' |', '|' + '---|' * len(columns)]
-    lines += ['| ' + ' | '.join('-' if row.get(c) is None else str(row[c]) for c in columns)
-              + ' |' for row in rows]
-    return '\n'.join(lines)
 
 
 def _label(method, ssl, ssl_off):
@@ -90,15 +84,19 @@ def paper_table(rows, full_rows, ssl_off, references=REFERENCES):
                    if any(method == reference for method, _ in groups)]
     if full_rows:
         header.append('mIoU@100')
-    return _md_table(header, table)
+    return markdown_table(header, table)
 
 
-def _pool_plot(rows, out_dir, pools, methods, budget, ssl_off):
+def _pool_plot(rows, out_dir, pools, methods, budget, ssl_off, regime=None):
     """AUC@B per pool, a line per method, a panel per SSL setting: how the ranking of
-    the methods moves with the pool's redundancy. Drawn from the rows alone."""
-    rows = [r for r in rows if r['budget'] == budget and r.get('auc') is not None]
+    the methods moves with the pool's redundancy. Drawn from the rows alone, for the
+    pools of one regime (``pools``: their report labels, see ``regime_pool``)."""
+    rows = [r for r in rows if r['budget'] == budget and r.get('auc') is not None
+            and r['pool'] in pools]
+    pools = [p for p in pools if any(r['pool'] == p for r in rows)]
     if not rows:
         return None
+    suffix = f'_{regime}' if regime else ''
     panels = {}
     for ssl in sorted(dict.fromkeys(r['ssl'] for r in rows),
                       key=lambda ssl: ssl not in (None, ssl_off)):
@@ -107,12 +105,14 @@ def _pool_plot(rows, out_dir, pools, methods, budget, ssl_off):
                                                              'auc').values()))
                            for x, pool in enumerate(pools) if (method, pool) in groups]
                   for method in methods}
-        panels[f'budget {budget}, {"supervised" if ssl in (None, ssl_off) else ssl}'] = [
+        setting = 'supervised' if ssl in (None, ssl_off) else ssl
+        panels[f'budget {budget}, {setting}{", " + regime if regime else ""}'] = [
             (_label(method, ssl, ssl_off), *zip(*points[method]), colour)
             for colour, method in enumerate(methods) if points[method]]
-    name = f'auc_by_pool_{budget}.png'
+    name = f'auc_by_pool_{budget}{suffix}.png'
     plot_panels(panels, osp.join(out_dir, name), 'pool',
-                f'AUC@{rows[0]["B"]} (mean ± std over seeds)', xticks=pools)
+                f'AUC@{rows[0]["B"]} (mean ± std over seeds)',
+                xticks=[p[:len(p) - len(suffix)] for p in pools])
     return name
 
 
@@ -225,7 +225,7 @@ def _cell_coverage(rows, study, ssl_off):
 
 def _coverage(cells, cell_order):
     """Which experiments of the study have results: one line per (pool, budget, SSL)."""
-    return _md_table(['pool', 'budget', 'ssl', 'with results', 'not run'],
+    return markdown_table(['pool', 'budget', 'ssl', 'with results', 'not run'],
                      [dict(pool=pool, budget=budget, ssl=ssl, **{
                          'with results': ', '.join(ran) or None,
                          'not run': ', '.join(missing) or None})
@@ -278,6 +278,8 @@ def write_study_report(study_dir, table=None, out_dir=None, only=None):
     os.makedirs(out_dir, exist_ok=True)
     if not table:
         write_table_csv(rows, osp.join(out_dir, TABLE_FILE))
+    regimes, side_by_side = pools_by_regime(study), regime_section(rows)
+    study, rows, runs = split_regimes(study, rows, runs)
     tags = [e['tags'] for e in study['experiments']]
     pools = _order(t.get('pool') for t in tags)
     budgets = _order(t.get('budget') for t in tags)
@@ -304,8 +306,10 @@ def write_study_report(study_dir, table=None, out_dir=None, only=None):
                                                if len(read) > len(rows) else ''), '']
     if len(rows) < total:
         lines += ['## Coverage', '', _coverage(coverage, cell_order), '']
-    overview = [name for name in (_pool_plot(rows, out_dir, pools, methods, budget, ssl_off)
-                                  for budget in budgets) if name] if len(pools) > 1 else []
+    overview = [name for name in (_pool_plot(rows, out_dir, regime_pools, methods, budget,
+                                             ssl_off, regime)
+                                  for regime, regime_pools in regimes.items()
+                                  if len(regime_pools) > 1 for budget in budgets) if name]
     if overview:
         lines += ['## AUC across pools', '',
                   'AUC at each budget\'s largest report budget, mean ± std over seeds, pools '
@@ -322,6 +326,7 @@ def write_study_report(study_dir, table=None, out_dir=None, only=None):
                                                                  references), '']
             if (pool, budget) in curves:
                 lines += [f'![learning curves]({curves[(pool, budget)]})', '']
+    lines += side_by_side
     gains = ssl_gains(rows, 'auc', ssl_off)
     if gains:
         gains.sort(key=lambda g: (cell_order((g['pool'], g['budget'], g['ssl'])),
@@ -331,7 +336,7 @@ def write_study_report(study_dir, table=None, out_dir=None, only=None):
                   'paired by seed (the same seed starts from the same labeled set); mean '
                   '[95 % t-interval] over the seeds both have, **bold** when it excludes 0.',
                   '',
-                  _md_table(['pool', 'budget', 'method', 'ssl', 'gain', 'seeds'],
+                  markdown_table(['pool', 'budget', 'method', 'ssl', 'gain', 'seeds'],
                             [dict(g, gain=interval_text(g['gain'], g['low'], g['high']))
                              for g in gains]), '']
     collapse = mode_collapse(runs)
@@ -353,7 +358,7 @@ def write_study_report(study_dir, table=None, out_dir=None, only=None):
                                              'sequences': f'{r["sequences"]:.1f}',
                                              'largest': f'{r["largest_sequence_share"]:.0%}'})
                    for r in collapse]
-        lines += [_md_table(['pool', 'budget', 'method', 'cycle', 'seeds', 'near-dup',
+        lines += [markdown_table(['pool', 'budget', 'method', 'cycle', 'seeds', 'near-dup',
                              'shared seq', 'sequences', 'largest'], batches), '']
     tsne = {} if table else _tsne_plots(study_dir, study, out_dir, pools, budgets, ssl_off)
     if tsne:
@@ -371,7 +376,7 @@ def write_study_report(study_dir, table=None, out_dir=None, only=None):
                   't-interval over seeds], and the methods not distinguishable from it (their '
                   'interval includes 0). Clear: the leader is tied with no one. "not run": '
                   'methods of the cell without results, which the contest leaves out.', '',
-                  _md_table(['pool', 'budget', 'ssl', 'leader', 'AUC', 'runner-up',
+                  markdown_table(['pool', 'budget', 'ssl', 'leader', 'AUC', 'runner-up',
                              'Δ to runner-up', 'tied with', 'clear?', 'seeds', 'not run'],
                             [dict(c, leader=c['winner'], AUC=f'{c["winner_mean"]:.2f}', **{
                                 'runner-up': c['runner_up'],

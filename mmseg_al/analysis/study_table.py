@@ -21,6 +21,9 @@ from mmseg_al.work_dir_files import RESULTS_FILE
 STUDY_FILE = 'study.json'
 TABLE_FILE = 'study_table.csv'
 TAG_COLUMNS = ('pool', 'budget', 'method', 'ssl')
+# A tag only some experiments carry: the training regime (e.g. 'pretrained'); without it,
+# the study's default regime.
+REGIME = 'regime'
 DIAGNOSTIC_KEYS = ('near_duplicate', 'share_sequence', 'sequences', 'largest_sequence_share')
 
 
@@ -81,7 +84,8 @@ def study_table(runs):
     """One row per run of ``study_runs``.
 
     Columns: ``experiment``, ``seed``, the tags ``pool``, ``budget``, ``method``,
-    ``ssl`` (None when an experiment lacks one), ``cpu`` (where its cycles trained;
+    ``ssl`` (None when an experiment lacks one), ``regime`` (only in rows of experiments
+    tagged with one), ``cpu`` (where its cycles trained;
     None before runs recorded it), ``cycles`` (evaluated cycles),
     ``final_mIoU``, ``B`` (the run's largest report budget, percent), ``auc`` and ``miou``
     (AUC@B and mIoU@B at that B), and ``auc@b`` / ``miou@b`` for every report budget b.
@@ -92,6 +96,7 @@ def study_table(runs):
         cpus = dict.fromkeys((c.get('environment') or {}).get('cpu') for c in results['cycles'])
         row = dict(experiment=experiment['name'], seed=seed,
                    **{key: tags.get(key) for key in TAG_COLUMNS},
+                   **({REGIME: tags[REGIME]} if REGIME in tags else {}),
                    cpu=' + '.join(cpu for cpu in cpus if cpu) or None,
                    cycles=len(results['cycles']),
                    final_mIoU=results['cycles'][-1]['mIoU'] if results['cycles'] else None)

@@ -118,6 +118,14 @@ def summary_rows(groups, metric='mIoU'):
     return rows
 
 
+def markdown_table(columns, rows):
+    """Rows of dicts as a markdown table of ``columns`` (``'-'`` for a missing value)."""
+    lines = ['| ' + ' | '.join(columns) + ' |', '|' + '---|' * len(columns)]
+    lines += ['| ' + ' | '.join('-' if row.get(c) is None else str(row[c]) for c in columns)
+              + ' |' for row in rows]
+    return '\n'.join(lines)
+
+
 def format_table(rows):
     """Rows of dicts as an aligned text table (columns in first-seen order)."""
     columns = list(dict.fromkeys(key for row in rows for key in row))

@@ -14,8 +14,10 @@ method. The digit study is the second opinion (:mod:`mmseg_al.recommend.advice`)
 A row counts when it has a budget (the 100 % rows do not) and its method names a
 registered acquisition, the only thing a config can ask for (``'Entropy'`` ->
 ``'EntropyAcquisition'``); a control such as Random on BALD's dropout model
-(``'Random-MCD'``) is left out. Each budget I-S is compared at the largest B of AUC@B
-every one of its runs reports.
+(``'Random-MCD'``) is left out, and so are runs of another regime than the study's
+default (tag ``regime``, e.g. the digit study's pretrained cells), which would otherwise
+pool with the default regime's runs of the same cell. Each budget I-S is compared at the
+largest B of AUC@B every one of its runs reports.
 """
 import os.path as osp
 from dataclasses import dataclass
@@ -24,7 +26,7 @@ from typing import Dict, List, Optional
 from mmengine.config import Config
 
 from mmseg_al.analysis.pool_images import DEFAULT_EMBEDDING, EMBEDDINGS, PoolImages, score_pool
-from mmseg_al.analysis.study_table import (TABLE_FILE, read_study, read_table_csv,
+from mmseg_al.analysis.study_table import (REGIME, TABLE_FILE, read_study, read_table_csv,
                                            supervised_setting)
 from mmseg_al.fileio import atomic_write_json, read_json
 from mmseg_al.recommend.budgets import normal_budget
@@ -82,7 +84,7 @@ def table_rows(table, supervised, auc_budget=None):
         auc_budget (str, optional): the B of AUC@B for every budget; runs that do not
             report it are left out.
     """
-    runs = [row for row in table if row.get('budget') is not None]
+    runs = [row for row in table if row.get('budget') is not None and not row.get(REGIME)]
     types = {method: acquisition_type(method) for method in {r['method'] for r in runs}}
     runs = [row for row in runs if types[row['method']] is not None]
     if auc_budget is not None:

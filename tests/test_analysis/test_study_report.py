@@ -233,8 +233,8 @@ def test_analyze_tool_reports_a_study_dir(study_dir, tool, capsys):
 
 
 def test_markdown_tables_show_a_missing_value_as_a_dash():
-    from mmseg_al.analysis.study_report import _md_table
-    table = _md_table(['pool', 'ssl'], [dict(pool='P', ssl=None), dict(pool='Q')])
+    from mmseg_al.analysis.tables import markdown_table
+    table = markdown_table(['pool', 'ssl'], [dict(pool='P', ssl=None), dict(pool='Q')])
     assert table.splitlines()[2:] == ['| P | - |', '| Q | - |']  # a grid without an SSL axis
 
 
@@ -367,3 +367,37 @@ def test_auc_across_pools_is_drawn_from_the_rows(tmp_path, monkeypatch):
         aucs = [auc(mious) for mious in CURVES[(method, 'sup')]]  # the same on both pools
         assert mean == pytest.approx([np.mean(aucs)] * 2)
         assert std == pytest.approx([np.std(aucs)] * 2)
+
+
+def test_a_regime_is_reported_apart_and_beside_its_twin(tmp_path):
+    """Pretrained runs neither mix into the scratch cells nor lose their pairing with them."""
+    experiments = []
+    pretrained_curves = {'Random': ([20, 30, 40], [22, 30, 40]),
+                         'Entropy': ([20, 40, 50], [22, 30, 42])}
+    for method in ('Random', 'Entropy'):
+        tags = dict(method=method, ssl='sup', pool='P', budget='2-2')
+        experiments += [dict(name=f'{method}_P', tags=tags),
+                        dict(name=f'{method}_P_pretrained', tags=dict(tags, regime='pretrained'))]
+        for seed in (0, 1):
+            write_run(tmp_path, f'{method}_P', seed, CURVES[(method, 'sup')][seed])
+            write_run(tmp_path, f'{method}_P_pretrained', seed, pretrained_curves[method][seed])
+    (tmp_path / 'study.json').write_text(json.dumps(dict(
+        name='regimes', config='s.py', seeds=[0, 1], experiments=experiments)))
+    rows = rows_of(tmp_path)
+    assert [r.get('regime') for r in rows] == [None, None, 'pretrained', 'pretrained'] * 2
+    assert 'regime' not in rows[0]  # the default regime adds no column
+    report = open(write_study_report(str(tmp_path))).read()
+    # The CSV keeps the raw tags; the report shows the regime's cells as a pool of their own.
+    csv = read_table_csv(tmp_path / 'study_table.csv')
+    assert {(r['pool'], r.get('regime')) for r in csv} == {('P', None), ('P', 'pretrained')}
+    assert '## P, budget 2-2' in report and '## P_pretrained, budget 2-2' in report
+    assert '## AUC across pools' not in report  # one pool per regime: nothing to draw
+    # Guide: from scratch Entropy leads (AUC 4.6, 4.1 vs Random 4.0, 4.4); pretrained
+    # Entropy leads too (7.5, 6.2 vs Random 6.0, 6.1), each contest within its regime.
+    assert '| P | 2-2 | sup | Entropy | 4.35 | Random |' in report
+    assert '| P_pretrained | 2-2 | sup | Entropy | 6.85 | Random |' in report
+    # Side by side: pretrained - scratch per seed, Entropy 7.5 - 4.6, 6.2 - 4.1 = 2.9, 2.1.
+    # Half-width 12.706 * 0.8 / 2 = 5.08 (2 seeds): not distinguishable from 0.
+    side = report[report.index('## Regimes side by side'):]
+    assert ('| P | 2-2 | Entropy | sup | AUC | 4.35 ± 0.25 | 6.85 ± 0.65 | '
+            '+2.50 [-2.58, +7.58] | 2 |') in side

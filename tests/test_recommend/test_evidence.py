@@ -15,13 +15,15 @@ def _row(method, ssl='sup', budget='10-10', seed=0, **aucs):
 
 
 def test_table_rows_keep_the_runs_a_config_can_ask_for():
-    """100 % rows have no budget and Random-MCD names no acquisition: both left out."""
+    """100 % rows have no budget, Random-MCD names no acquisition, and a pretrained run is
+    of another regime than the study's: all three left out."""
     table = [_row('Entropy', **{'auc@30': 1.0, 'auc@50': 2.0}),
              _row('Coreset', 'SSL', **{'auc@30': 3.0, 'auc@50': 4.0}),
              _row('RandomAcquisition', None, **{'auc@30': 5.0, 'auc@50': 6.0}),
              _row('Random-MCD', **{'auc@30': 7.0, 'auc@50': 8.0}),
              _row('BALD', budget='5-5', **{'auc@15': 9.0, 'auc@25': 10.0}),
-             dict(_row('100%', **{'miou@100': 70.0}), budget=None)]
+             dict(_row('100%', **{'miou@100': 70.0}), budget=None),
+             dict(_row('Entropy', **{'auc@30': 9.0, 'auc@50': 9.0}), regime='pretrained')]
     rows = table_rows(table, supervised='sup')
     # Each budget at the largest B its runs report: AUC@50 at 10-10, AUC@25 at 5-5.
     assert [(r['method'], r['ssl'], r['budget'], r['auc']) for r in rows] == [

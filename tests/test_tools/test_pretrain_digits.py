@@ -108,25 +108,34 @@ def test_the_head_learns_at_ten_times_the_backbone_rate_all_cycle(tiny_weights):
     assert ssl.param_scheduler.segmentor == cfg.param_scheduler
 
 
-def test_the_pretrained_grid_pairs_with_the_scratch_grid():
-    study = Study(osp.join(REPO_ROOT, 'configs/studies/digits_pretrained.py'))
-    scratch = {e.name: e.tags for e in Study(
-        osp.join(REPO_ROOT, 'configs/studies/digits_redundancy.py')).experiments}
-    assert len(study.experiments) * len(study.seeds) == 45 and study.seeds == [0, 1, 2]
-    for experiment in study.experiments:
-        assert experiment.tags.pop('regime') == 'pretrained'
+GRID = osp.join(REPO_ROOT, 'configs/studies/digits_redundancy.py')
+
+
+def _pretrained(experiments):
+    return [e for e in experiments if e.tags.get('regime') == 'pretrained']
+
+
+def test_the_pretrained_regime_pairs_with_the_scratch_grid():
+    experiments = Study(GRID).experiments
+    pretrained = _pretrained(experiments)
+    scratch = {e.name: e.tags for e in experiments if 'regime' not in e.tags}
+    assert len(pretrained) == 15 and len(scratch) == 93
+    for experiment in pretrained:
+        tags = dict(experiment.tags)
+        assert tags.pop('regime') == 'pretrained'
         # Every cell has its from-scratch twin, named as the twin plus `_pretrained`.
-        assert scratch[experiment.name[:-len('_pretrained')]] == experiment.tags
+        assert scratch[experiment.name[:-len('_pretrained')]] == tags
     assert not any('pretrained' in name for name in scratch)
-    cells = {(e.tags['method'], e.tags['ssl'], e.tags['pool']) for e in study.experiments}
+    cells = {(e.tags['method'], e.tags['ssl'], e.tags['pool']) for e in pretrained}
     assert {m for m, _, _ in cells} == {'Random', 'Entropy', 'Coreset', '100%'}
     assert {p for _, _, p in cells} == {'Pool-0f', 'Pool-21f', 'Pool-11f'}
 
 
 def test_every_pretrained_experiment_loads_the_weights(tmp_path):
-    study = Study(osp.join(REPO_ROOT, 'configs/studies/digits_pretrained.py'),
-                  work_dir=str(tmp_path))
-    for run in study.runs():
+    study = Study(GRID, work_dir=str(tmp_path))
+    runs = study.runs(only=dict(regime=['pretrained']))
+    assert len(runs) == 45
+    for run in runs:
         cfg = Config.fromfile(run.config)
         assert cfg.model.backbone.init_cfg == dict(
             type='Pretrained', checkpoint='data/digit_scenes/pretrained/'
