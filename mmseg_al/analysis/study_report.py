@@ -217,7 +217,8 @@ def _cell_coverage(rows, study, ssl_off):
         ran, missing = cells[(tags.get('pool'), tags.get('budget'), tags.get('ssl') or ssl_off)]
         label = tags.get('method', experiment['name'])
         if have:
-            ran.append(label if have == len(study['seeds']) else f'{label} ({have} seeds)')
+            ran.append(label if have == len(study['seeds']) else
+                       f'{label} ({have} seed{"s" * (have > 1)})')
         else:
             missing.append(label)
     return cells

@@ -258,7 +258,7 @@ def test_a_part_of_the_study_is_reported_with_coverage(study_dir):
     shutil.rmtree(study_dir / 'Coreset_sup_P_2-2' / 'seed_1')
     report = open(write_study_report(str(study_dir))).read()
     assert report.startswith('# Study syn\n\n9 of 10 runs with results')
-    assert '| P | 2-2 | sup | Random, Entropy, Coreset (1 seeds) | - |' in report
+    assert '| P | 2-2 | sup | Random, Entropy, Coreset (1 seed) | - |' in report
     assert len(read_table_csv(str(study_dir / 'study_table.csv'))) == 9
 
 
