@@ -94,7 +94,7 @@ def _pool_plot(rows, out_dir, pools, methods, budget, ssl_off, regime=None):
     rows = [r for r in rows if r['budget'] == budget and r.get('auc') is not None
             and r['pool'] in pools]
     pools = [p for p in pools if any(r['pool'] == p for r in rows)]
-    if not rows:
+    if len(pools) < 2:
         return None
     suffix = f'_{regime}' if regime else ''
     panels = {}
