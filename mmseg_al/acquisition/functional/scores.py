@@ -66,6 +66,13 @@ def bald_scores(mc_probs, valid=None):
         mc_probs.mean(0), pixel_entropy(mc_probs).mean(0), valid)
 
 
+def _check_views(function, probs, probs_of_flipped):
+    """The two EquAL views must be predictions of one shape."""
+    if probs.shape != probs_of_flipped.shape:
+        raise ValueError(f'{function} needs probs and probs_of_flipped of one shape, '
+                         f'got {tuple(probs.shape)} and {tuple(probs_of_flipped.shape)}')
+
+
 def equal_scores(probs, probs_of_flipped, valid=None):
     """EquAL: disagreement between a prediction and that of the h-flipped image.
 
@@ -82,9 +89,7 @@ def equal_scores(probs, probs_of_flipped, valid=None):
     Returns:
         Tensor: ``[N]`` scores in [0, 1].
     """
-    if probs.shape != probs_of_flipped.shape:
-        raise ValueError(f'equal_scores needs probs and probs_of_flipped of one shape, '
-                         f'got {tuple(probs.shape)} and {tuple(probs_of_flipped.shape)}')
+    _check_views('equal_scores', probs, probs_of_flipped)
     disagreement = 0.5 * (probs - probs_of_flipped.flip(-1)).abs().sum(-3)
     return _pixel_mean(disagreement, valid)
 
@@ -105,8 +110,6 @@ def equal_entropy_sum_scores(probs, probs_of_flipped, valid=None):
     Returns:
         Tensor: ``[N]`` scores in nats, between 0 and ``2 log(C)``.
     """
-    if probs.shape != probs_of_flipped.shape:
-        raise ValueError(f'equal_entropy_sum_scores needs probs and probs_of_flipped of one '
-                         f'shape, got {tuple(probs.shape)} and {tuple(probs_of_flipped.shape)}')
+    _check_views('equal_entropy_sum_scores', probs, probs_of_flipped)
     valid_flipped = None if valid is None else valid.flip(-1)
     return entropy_scores(probs, valid) + entropy_scores(probs_of_flipped, valid_flipped)
