@@ -11,8 +11,9 @@ from collections import defaultdict
 
 from mmseg_al.analysis.curves import plot_curves, plot_panels
 from mmseg_al.analysis.regimes import pools_by_regime, regime_section, split_regimes
-from mmseg_al.analysis.study_table import (by_seed, group_rows, interval_text, mode_collapse,
-                                           paired_interval, read_study, read_table_csv,
+from mmseg_al.analysis.study_table import (by_seed, group_rows, interval_text, is_finished,
+                                           mode_collapse, paired_interval, read_study,
+                                           read_table_csv,
                                            select_study, ssl_gains, strategy_guide,
                                            study_runs, study_table, supervised_setting,
                                            TABLE_FILE, write_table_csv)
@@ -271,8 +272,11 @@ def write_study_report(study_dir, table=None, out_dir=None, only=None):
         read = read_table_csv(table)
         rows = [r for r in read if r['experiment'] in names and r['seed'] in study['seeds']]
         runs, source = [], f'[`{osp.relpath(table)}`]({osp.relpath(table, out_dir)})'
+        unfinished = 0
     else:
         runs, source = study_runs(study_dir, study), f'`{TABLE_FILE}`'
+        unfinished = sum(not is_finished(results) for _, _, results in runs)
+        runs = [run for run in runs if is_finished(run[2])]
         rows = study_table(runs)
     path = osp.join(out_dir, REPORT_FILE)
     _refuse_emptier(path, len(rows))
@@ -292,7 +296,8 @@ def write_study_report(study_dir, table=None, out_dir=None, only=None):
     total = len(study['experiments']) * len(study['seeds'])
     lines = [f'# Study {study["name"]}', '',
              f'{len(rows)} of {total} runs with results ({len(study["experiments"])} '
-             f'experiments × {len(study["seeds"])} seeds); config '
+             f'experiments × {len(study["seeds"])} seeds'
+             f'{f"; {unfinished} unfinished, left out" if unfinished else ""}); config '
              f'`{osp.relpath(study["config"])}`. Mean ± std over seeds; **bold**: best mean '
              f'per column; Δ: paired difference of AUC to {" and to ".join(references)} '
              f'(same SSL setting), mean over shared seeds [95 % t-interval], **bold** when '

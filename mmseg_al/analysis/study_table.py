@@ -70,9 +70,17 @@ def select_study(study, only):
     return dict(study, experiments=experiments, seeds=seeds)
 
 
+def is_finished(results):
+    """Whether a results.json document holds every cycle of its run. A running or
+    stopped run writes its partial curve too; its AUC@B would mix into finished seeds.
+    A document from before results.json recorded ``num_cycles`` counts as finished."""
+    return 'num_cycles' not in results or len(results['cycles']) == results['num_cycles'] + 1
+
+
 def study_runs(study_dir, study):
     """``(experiment entry, seed, results.json document)`` of each run of ``study``
-    (``read_study``, maybe a ``select_study`` part of it) that has results."""
+    (``read_study``, maybe a ``select_study`` part of it) that has results, finished
+    or not (``is_finished``)."""
     found = [(experiment, seed, osp.join(study_dir, experiment['name'], f'seed_{seed}'))
              for experiment in study['experiments'] for seed in study['seeds']]
     found = [run for run in found if osp.isfile(osp.join(run[2], RESULTS_FILE))]

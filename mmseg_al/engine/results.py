@@ -35,6 +35,7 @@ def experiment_results(cfg, al_cfg, state):
         method=al_cfg['acquisition']['type'],
         ssl=ssl_model_type(cfg),
         seed=state.seed,
+        num_cycles=al_cfg['num_cycles'],
         cycles=cycles,
         auc=auc,
         miou_at=miou_at)

@@ -262,6 +262,22 @@ def test_a_part_of_the_study_is_reported_with_coverage(study_dir):
     assert len(read_table_csv(str(study_dir / 'study_table.csv'))) == 9
 
 
+def test_an_unfinished_run_is_left_out_not_mixed_into_the_finished_seeds(study_dir):
+    # Coreset seed 1 stopped after its second of three cycles (K = 2): its partial curve
+    # is on disk, as a running run's is.
+    path = study_dir / 'Coreset_sup_P_2-2' / 'seed_1' / 'results.json'
+    results = json.loads(path.read_text())
+    path.write_text(json.dumps(dict(results, num_cycles=2, cycles=results['cycles'][:2])))
+    finished = study_dir / 'Coreset_sup_P_2-2' / 'seed_0' / 'results.json'
+    finished.write_text(json.dumps(dict(json.loads(finished.read_text()), num_cycles=2)))
+    report = open(write_study_report(str(study_dir))).read()
+    assert report.startswith('# Study syn\n\n9 of 10 runs with results '
+                             '(5 experiments × 2 seeds; 1 unfinished, left out)')
+    assert '| P | 2-2 | sup | Random, Entropy, Coreset (1 seed) | - |' in report
+    rows = read_table_csv(str(study_dir / 'study_table.csv'))
+    assert [r['seed'] for r in rows if r['method'] == 'Coreset'] == [0]
+
+
 def test_a_full_study_needs_no_coverage_table(study_dir):
     report = open(write_study_report(str(study_dir))).read()
     assert report.startswith('# Study syn\n\n10 of 10 runs with results')

@@ -72,6 +72,7 @@ def test_two_cycles_write_the_documented_work_dir(reference):
     assert [c['num_labeled'] for c in results['cycles']] == [6, 12]
     assert [c['percent_labeled'] for c in results['cycles']] == [10.0, 20.0]
     assert results['method'] == 'EntropyAcquisition' and results['seed'] == 0
+    assert results['num_cycles'] == 1  # two cycles evaluated: the run is finished
     assert set(results['cycles'][0]['per_class_iou']) == {'background', *map(str, range(10))}
     for cycle in results['cycles']:  # the study's mIoU: absent classes count as 0
         per_class = cycle['per_class_iou'].values()
