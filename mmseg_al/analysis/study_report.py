@@ -13,10 +13,9 @@ from mmseg_al.analysis.curves import plot_curves, plot_panels
 from mmseg_al.analysis.regimes import pools_by_regime, regime_section, split_regimes
 from mmseg_al.analysis.study_table import (by_seed, group_rows, interval_text, is_finished,
                                            mode_collapse, paired_interval, read_study,
-                                           read_table_csv,
-                                           select_study, ssl_gains, strategy_guide,
-                                           study_runs, study_table, supervised_setting,
-                                           TABLE_FILE, write_table_csv)
+                                           read_table_csv, select_study, ssl_gains,
+                                           strategy_guide, study_runs, study_table,
+                                           supervised_setting, TABLE_FILE, write_table_csv)
 from mmseg_al.analysis.tables import markdown_table, mean_std_text
 from mmseg_al.analysis.tsne import acquisition_points, plot_tsne
 from mmseg_al.evaluation.budget_metrics import mean_std_over_seeds
