@@ -1,8 +1,9 @@
 # The digit-scene study: which acquisition wins under which redundancy, budget and
 # supervision. 4 pools x 5 methods x {supervised, s4GAN} x 2 budgets, plus the 100 %
 # rows and BALD's Random-MCD controls, each over 3 seeds (279 runs), all with the
-# backbone trained from scratch; and the core of the grid in the paper's regime, a
-# pretrained backbone (tag regime=pretrained, 45 runs; see below):
+# backbone trained from scratch; UncertainCoreset, the batch-aware method that tied
+# Entropy in docs/study/batch_aware/, in the core cells (12 runs); and the core of the grid
+# in the paper's regime, a pretrained backbone (tag regime=pretrained, 57 runs; see below):
 #   python tools/al_study.py configs/studies/digits_redundancy.py --workers 2
 #   python tools/al_study.py configs/studies/digits_redundancy.py --workers 2 \
 #       --only pool=Pool-0f method=EquAL,BALD       # a part of the grid
@@ -61,10 +62,20 @@ experiments += [
          tags=dict(method='Random-MCD', ssl=ssl, pool=pool, budget='10-10'))
     for pool, file in _pools.items() for ssl in ('sup', 'SSL')
     if ssl == 'sup' or pool == 'Pool-0f']
+# UncertainCoreset (Coreset among the 4b most uncertain frames) in the core cells only:
+# supervised and s4GAN on Pool-0f and Pool-21f at 10-10, the twins of its pretrained cells.
+experiments += [
+    dict(name=f'UncertainCoreset_{ssl}_{pool}_10-10',
+         configs=['../al/uncertain_coreset_digits_pool11f.py'] + (
+             ['../_base_/ssl/s4gan_digits.py'] if ssl == 'SSL' else []),
+         options={'train_dataloader.dataset.ann_file': f'pools/{_pools[pool]}.txt',
+                  **_budget_10},
+         tags=dict(method='UncertainCoreset', ssl=ssl, pool=pool, budget='10-10'))
+    for ssl in ('sup', 'SSL') for pool in ('Pool-0f', 'Pool-21f')]
 # The pretrained regime (configs/_base_/models/deeplabv3plus_r18_digits_pretrained.py,
-# docs/models.md): Random, Entropy, Coreset x {supervised, s4GAN} x {Pool-0f, Pool-21f}
-# at 10-10, and its learning curve (100 % of Pool-0f, -11f, -21f; Random 10 -> 50 % on
-# Pool-0f is the Random_sup_Pool-0f_10-10 row). Each is named as its from-scratch twin
+# docs/models.md): Random, Entropy, Coreset, UncertainCoreset x {supervised, s4GAN} x
+# {Pool-0f, Pool-21f} at 10-10, and its learning curve (100 % of Pool-0f, -11f, -21f;
+# Random 10 -> 50 % on Pool-0f is the Random_sup_Pool-0f_10-10 row). Each is named as its from-scratch twin
 # plus `_pretrained` and tagged regime=pretrained; the report keeps the regimes apart and
 # pairs each cell with its twin. Explicit, not an axis: an axis value is part of every
 # experiment's name, so it would rename (and orphan) the 279 finished runs.
@@ -72,7 +83,8 @@ _regime = ['../_base_/models/deeplabv3plus_r18_digits_pretrained.py',
            '../_base_/datasets/digit_scenes_pool11f.py', '../_base_/default_runtime.py']
 _methods = dict(Random=('../_base_/al/random.py', {}),
                 Entropy=('../_base_/al/entropy.py', _features),
-                Coreset=('../_base_/al/coreset.py', _features))
+                Coreset=('../_base_/al/coreset.py', _features),
+                UncertainCoreset=('../_base_/al/uncertain_coreset.py', {}))
 experiments += [
     dict(name=f'{method}_{ssl}_{pool}_10-10_pretrained',
          configs=[config] + _regime + (['../_base_/ssl/s4gan_digits.py'] if ssl == 'SSL'

@@ -166,8 +166,8 @@ class Recommender:
             margin = (best['gain'] - predictions[1]['gain']) / spread if spread else math.inf
         warnings = self._warnings(fits, redundancy, budget, tuple(ssl))
         if left_out:
-            warnings.append(f'{", ".join(left_out)}: no runs at budget {budget} and only one '
-                            'budget in the study, so left out of the comparison.')
+            warnings.append(f'{", ".join(left_out)}: run at one other budget only, not at '
+                            f'{budget}, so left out of the comparison.')
         unpaired = sorted(candidate_name(m, s) for m, s in self.unpaired if s in tuple(ssl)
                           and (candidates is None or m in candidates))
         if unpaired:

@@ -119,7 +119,7 @@ def test_the_pretrained_regime_pairs_with_the_scratch_grid():
     experiments = Study(GRID).experiments
     pretrained = _pretrained(experiments)
     scratch = {e.name: e.tags for e in experiments if 'regime' not in e.tags}
-    assert len(pretrained) == 15 and len(scratch) == 93
+    assert len(pretrained) == 19 and len(scratch) == 97
     for experiment in pretrained:
         tags = dict(experiment.tags)
         assert tags.pop('regime') == 'pretrained'
@@ -127,14 +127,15 @@ def test_the_pretrained_regime_pairs_with_the_scratch_grid():
         assert scratch[experiment.name[:-len('_pretrained')]] == tags
     assert not any('pretrained' in name for name in scratch)
     cells = {(e.tags['method'], e.tags['ssl'], e.tags['pool']) for e in pretrained}
-    assert {m for m, _, _ in cells} == {'Random', 'Entropy', 'Coreset', '100%'}
+    assert {m for m, _, _ in cells} == {'Random', 'Entropy', 'Coreset', 'UncertainCoreset',
+                                        '100%'}
     assert {p for _, _, p in cells} == {'Pool-0f', 'Pool-21f', 'Pool-11f'}
 
 
 def test_every_pretrained_experiment_loads_the_weights(tmp_path):
     study = Study(GRID, work_dir=str(tmp_path))
     runs = study.runs(only=dict(regime=['pretrained']))
-    assert len(runs) == 45
+    assert len(runs) == 57
     for run in runs:
         cfg = Config.fromfile(run.config)
         assert cfg.model.backbone.init_cfg == dict(
