@@ -75,10 +75,10 @@ experiments += [
 # The pretrained regime (configs/_base_/models/deeplabv3plus_r18_digits_pretrained.py,
 # docs/models.md): Random, Entropy, Coreset, UncertainCoreset x {supervised, s4GAN} x
 # {Pool-0f, Pool-21f} at 10-10, and its learning curve (100 % of Pool-0f, -11f, -21f;
-# Random 10 -> 50 % on Pool-0f is the Random_sup_Pool-0f_10-10 row). Each is named as its from-scratch twin
-# plus `_pretrained` and tagged regime=pretrained; the report keeps the regimes apart and
-# pairs each cell with its twin. Explicit, not an axis: an axis value is part of every
-# experiment's name, so it would rename (and orphan) the 279 finished runs.
+# Random 10 -> 50 % on Pool-0f is the Random_sup_Pool-0f_10-10 row). Each is named as its
+# from-scratch twin plus `_pretrained` and tagged regime=pretrained; the report keeps the
+# regimes apart and pairs each cell with its twin. Explicit, not an axis: an axis value is
+# part of every experiment's name, so it would rename (and orphan) the 279 finished runs.
 _regime = ['../_base_/models/deeplabv3plus_r18_digits_pretrained.py',
            '../_base_/datasets/digit_scenes_pool11f.py', '../_base_/default_runtime.py']
 _methods = dict(Random=('../_base_/al/random.py', {}),
