@@ -20,6 +20,8 @@ _pools = {'Pool-0f': 'pool0f', 'Pool-11f': 'pool11f', 'Pool-21f': 'pool21f',
           'Pool-Aug': 'poolaug'}
 _budget_10 = {'active_learning.initial': 10, 'active_learning.step': 10,
               'active_learning.num_cycles': 4, 'active_learning.report_budgets': (30, 50)}
+# The configs each ssl setting adds, in the axis and in the explicit experiments below.
+_ssl_configs = dict(sup=[], SSL=['../_base_/ssl/s4gan_digits.py'])
 # Entropy and Coreset keep their pool features at each acquisition for the t-SNE.
 _features = {'active_learning.save_pool_features': True}
 axes = dict(
@@ -31,7 +33,7 @@ axes = dict(
         Coreset=dict(configs=['../al/coreset_digits_pool11f.py'], options=_features)),
     ssl=dict(
         sup=dict(),
-        SSL=dict(configs=['../_base_/ssl/s4gan_digits.py'])),
+        SSL=dict(configs=_ssl_configs['SSL'])),
     pool={name: dict(options={'train_dataloader.dataset.ann_file': f'pools/{pool}.txt'})
           for name, pool in _pools.items()},
     budget={
@@ -55,8 +57,7 @@ experiments = [
 # s4GAN on Pool-0f.
 experiments += [
     dict(name=f'Random-MCD{"_SSL" if ssl == "SSL" else ""}_{pool}_10-10',
-         configs=['../al/random_digits_pool11f.py'] + (
-             ['../_base_/ssl/s4gan_digits.py'] if ssl == 'SSL' else []),
+         configs=['../al/random_digits_pool11f.py'] + _ssl_configs[ssl],
          options={'train_dataloader.dataset.ann_file': f'pools/{file}.txt', **_budget_10,
                   'model.decode_head.dropout_ratio': 0.5},
          tags=dict(method='Random-MCD', ssl=ssl, pool=pool, budget='10-10'))
@@ -66,8 +67,7 @@ experiments += [
 # supervised and s4GAN on Pool-0f and Pool-21f at 10-10, the twins of its pretrained cells.
 experiments += [
     dict(name=f'UncertainCoreset_{ssl}_{pool}_10-10',
-         configs=['../al/uncertain_coreset_digits_pool11f.py'] + (
-             ['../_base_/ssl/s4gan_digits.py'] if ssl == 'SSL' else []),
+         configs=['../al/uncertain_coreset_digits_pool11f.py'] + _ssl_configs[ssl],
          options={'train_dataloader.dataset.ann_file': f'pools/{_pools[pool]}.txt',
                   **_budget_10},
          tags=dict(method='UncertainCoreset', ssl=ssl, pool=pool, budget='10-10'))
@@ -87,8 +87,7 @@ _methods = dict(Random=('../_base_/al/random.py', {}),
                 UncertainCoreset=('../_base_/al/uncertain_coreset.py', {}))
 experiments += [
     dict(name=f'{method}_{ssl}_{pool}_10-10_pretrained',
-         configs=[config] + _regime + (['../_base_/ssl/s4gan_digits.py'] if ssl == 'SSL'
-                                       else []),
+         configs=[config] + _regime + _ssl_configs[ssl],
          options={**features, 'train_dataloader.dataset.ann_file': f'pools/{file}.txt',
                   **_budget_10},
          tags=dict(method=method, ssl=ssl, pool=pool, budget='10-10', regime='pretrained'))

@@ -48,7 +48,8 @@ def test_a_candidate_run_at_another_budget_only_is_not_compared_at_this_one():
     answer = model.recommend(0.4, '2-2')
     assert [p['candidate'] for p in answer['predictions']] == ['Random', 'Coreset']
     assert answer['best']['auc'] == pytest.approx(truth('RandomAcquisition', False, 0.4, 2))
-    assert any(w.startswith('Entropy: run at one other budget only, not at 2-2') for w in answer['warnings'])
+    assert any(w.startswith('Entropy: run at one other budget only, not at 2-2')
+               for w in answer['warnings'])
     assert answer['rests_on']['rows'] == 48
     at_10 = model.recommend(0.5, '10-10')
     assert 'Entropy' in {p['candidate'] for p in at_10['predictions']}

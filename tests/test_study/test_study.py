@@ -151,7 +151,6 @@ def test_the_committed_digit_table_holds_every_run_of_the_grid_by_its_tags(tmp_p
         assert tags[row['experiment']] == {k: row[k] for k in tags[row['experiment']]}, row
     committed = {(r['experiment'], r['seed']) for r in rows}
     assert len(committed) == len(rows)
-    assert committed <= {(name, seed) for name in tags for seed in study.seeds}
     assert committed == {(name, seed) for name in tags for seed in study.seeds}
 
 
